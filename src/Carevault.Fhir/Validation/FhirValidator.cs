@@ -274,7 +274,7 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
                 ValidateProperty(obj, prop.Value, child, ChildPath(path, child), depth, scope);
             }
 
-            if (!any)
+            if (!any && !isResource)
             {
                 Error(IssueType.Invariant, "ele-1: an element must have a value or children.", path);
                 return;
