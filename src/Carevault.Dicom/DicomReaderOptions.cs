@@ -17,7 +17,7 @@ public sealed record DicomReaderOptions
     /// <summary>Most items in one sequence, and most fragments in encapsulated pixel data. Default 100,000.</summary>
     public int MaxItems { get; init; } = 100_000;
 
-    /// <summary>Most elements in the whole data set, nested ones included. Default 1,000,000.</summary>
+    /// <summary>Most elements in the whole file, file meta and nested ones included. Default 1,000,000.</summary>
     public int MaxElements { get; init; } = 1_000_000;
 
     /// <summary>Largest input read from a stream, and largest inflated data set (deflated syntax). Default 1 GiB.</summary>

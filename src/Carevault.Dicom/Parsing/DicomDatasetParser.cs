@@ -211,6 +211,11 @@ internal ref struct DicomDatasetParser
                 NeedsMoreData = true;
             }
 
+            if (vr == DicomVR.SQ && !ParseTruncatedSequence(start, valueStart, end, dataset, depth, tag, vr, length, explicitVr, bigEndian))
+            {
+                return false; // the innermost element that runs out is reported, as DCMTK does
+            }
+
             return Fail(DicomErrorCode.TruncatedElement, start, tag,
                 $"truncated element {tag} at offset {start}: value length {length} exceeds the {remaining} bytes remaining");
         }
@@ -243,6 +248,16 @@ internal ref struct DicomDatasetParser
 
         pos = valueStart + (int)length;
         return true;
+    }
+
+    private bool ParseTruncatedSequence(int start, int valueStart, int end, DicomDataset dataset, int depth, DicomTag tag, DicomVR vr,
+        uint length, bool explicitVr, bool bigEndian)
+    {
+        var itemList = new List<DicomDataset>();
+        var inner = valueStart;
+        var ok = ParseItems(ref inner, end, itemList, dataset, depth, tag, explicitVr, bigEndian, untilDelimiter: false);
+        dataset.Add(new DicomElement { Tag = tag, VR = vr, HeaderOffset = start, ValueOffset = valueStart, Length = length, Items = itemList });
+        return ok;
     }
 
     private bool ParseUndefinedSequence(ref int pos, int start, int valueStart, int end, DicomDataset dataset, int depth,
@@ -325,6 +340,11 @@ internal ref struct DicomDatasetParser
 
             if (length > (uint)(end - pos))
             {
+                if (!ParseItemBody(ref pos, end, item, depth + 1, explicitVr, bigEndian, untilDelimiter: false))
+                {
+                    return false; // report the innermost element that runs out, as DCMTK does
+                }
+
                 return Fail(DicomErrorCode.TruncatedElement, pos - 8, sequenceTag,
                     $"truncated item in sequence {sequenceTag} at offset {pos - 8}: item length {length} exceeds the {end - pos} bytes remaining");
             }
