@@ -36,18 +36,25 @@ public sealed class FhirPathExpression
     public static FhirPathExpression Parse(string text) => new(text, FhirPathParser.Parse(text));
 
     /// <summary>Evaluates the expression with a resource as context (its <c>resourceType</c> gives the type).</summary>
-    public IReadOnlyList<FhirPathNode> Evaluate(JsonElement resource, FhirSpec spec)
+    /// <param name="resource">The resource.</param>
+    /// <param name="spec">The spec tables (types of elements, for choice and <c>ofType</c>).</param>
+    /// <param name="referenceTypeResolver">
+    /// Optional: the resource type a reference string points at when its form does not say (e.g. <c>urn:uuid:</c>
+    /// references inside a transaction, resolved through <c>Bundle.entry.fullUrl</c>); null when unknown.
+    /// </param>
+    public IReadOnlyList<FhirPathNode> Evaluate(JsonElement resource, FhirSpec spec, Func<string, string?>? referenceTypeResolver = null)
     {
         var root = ResourceNode(resource, spec);
-        return new Evaluator(spec, root).Eval(_root, [root]);
+        return new Evaluator(spec, root, referenceTypeResolver).Eval(_root, [root]);
     }
 
     /// <summary>Evaluates relative to a node (e.g. a composite search parameter component per base node).</summary>
     /// <param name="context">The focus.</param>
     /// <param name="resource">The resource the node belongs to (for <c>#contained</c> references).</param>
     /// <param name="spec">The spec tables.</param>
-    public IReadOnlyList<FhirPathNode> Evaluate(FhirPathNode context, JsonElement resource, FhirSpec spec) =>
-        new Evaluator(spec, ResourceNode(resource, spec)).Eval(_root, [context]);
+    /// <param name="referenceTypeResolver">See <see cref="Evaluate(JsonElement, FhirSpec, Func{string, string?})"/>.</param>
+    public IReadOnlyList<FhirPathNode> Evaluate(FhirPathNode context, JsonElement resource, FhirSpec spec, Func<string, string?>? referenceTypeResolver = null) =>
+        new Evaluator(spec, ResourceNode(resource, spec), referenceTypeResolver).Eval(_root, [context]);
 
     /// <inheritdoc/>
     public override string ToString() => Text;
@@ -70,7 +77,7 @@ public sealed class FhirPathExpression
 
     private static List<FhirPathNode> Single(FhirPathNode node) => [node];
 
-    private sealed class Evaluator(FhirSpec spec, FhirPathNode resource)
+    private sealed class Evaluator(FhirSpec spec, FhirPathNode resource, Func<string, string?>? referenceTypeResolver)
     {
         public List<FhirPathNode> Eval(PathExpr expr, List<FhirPathNode> focus)
         {
@@ -397,6 +404,7 @@ public sealed class FhirPathExpression
             if (reference is not null)
             {
                 type = FhirReference.TryParse(reference, out var parsed) ? parsed.ResourceType : null;
+                type ??= referenceTypeResolver?.Invoke(reference);
             }
 
             if (type is null && node.Value.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
