@@ -1,6 +1,19 @@
+using System.CommandLine;
+using Carevault.Server.Cli;
+
 namespace Carevault.Server;
 
-public static class Program
+/// <summary>The <c>carevault</c> entry point (also the in-process test host's, through WebApplicationFactory).</summary>
+public sealed class Program
 {
-    public static int Main(string[] args) => 0;
+    Program() { }
+
+    public static Task<int> Main(string[] args) =>
+        CarevaultCli.Create().Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            // Exceptions reach the host (and the in-process test host, which stops Main by throwing), not a banner.
+            EnableDefaultExceptionHandler = false,
+            // The generic host owns SIGTERM/SIGINT so it can drain requests; System.CommandLine must not race it.
+            ProcessTerminationTimeout = null,
+        });
 }

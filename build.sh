@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Carevault build and test entry point.
+#   ./build.sh test    install what the tests need, start throwaway PostgreSQL, run every test on both backends
+#   ./build.sh build   compile the solution (Release)
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+
+log() { printf '\n== %s\n' "$*"; }
+
+install_packages() {
+  local missing=()
+  while read -r pkg; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done < build/apt-packages.txt
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+start_postgres() {
+  local bin; bin=$(pg_bin)
+  [[ -x "$bin/initdb" ]] || { echo "PostgreSQL server binaries not found" >&2; exit 1; }
+  PG_DIR=$(mktemp -d /tmp/carevault-pg.XXXXXX)
+  PG_PORT=$(free_port)
+  local as=(); if [[ $(id -u) -eq 0 ]]; then chown postgres "$PG_DIR"; as=(runuser -u postgres --); fi
+  "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
+  PG_AS=("${as[@]}"); PG_BIN=$bin
+  export CAREVAULT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+  log "PostgreSQL started on 127.0.0.1:$PG_PORT"
+}
+
+stop_postgres() {
+  if [[ -n "${PG_DIR:-}" ]]; then
+    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
+}
+
+summarize() {
+  # One plain closing line summed over every test project's TRX file.
+  python3 - "$1" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(c.get("passed")); failed += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout")) + int(c.get("aborted"))
+    skipped += int(c.get("notExecuted"))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+}
+
+cmd_build() { dotnet build Carevault.slnx -c Release -nologo -v q; }
+
+cmd_test() {
+  install_packages
+  trap stop_postgres EXIT
+  start_postgres
+  local results="$root/artifacts/test-results"
+  rm -rf "$results"; mkdir -p "$results"
+  log "building"
+  dotnet build Carevault.slnx -c Release -nologo -v q
+  log "testing (SQLite, and PostgreSQL at 127.0.0.1:$PG_PORT)"
+  local rc=0
+  dotnet test Carevault.slnx -c Release --no-build -nologo \
+    --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+    -- RunConfiguration.TestSessionTimeout=3600000 || rc=$?
+  summarize "$results"
+  return $rc
+}
+
+case "${1:-test}" in
+  test) cmd_test ;;
+  build) cmd_build ;;
+  *) echo "usage: ./build.sh [test|build]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,86 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Carevault.Storage.Database;
+
+/// <summary>
+/// The one door to the relational database: opens connections configured for the chosen engine.
+/// Hot paths use ADO.NET/Dapper with parameters on these connections; see docs/decisions/0002-data-access-and-migrations.md.
+/// </summary>
+public sealed class Db : IAsyncDisposable
+{
+    readonly NpgsqlDataSource? _postgres;
+    readonly string? _sqliteConnectionString;
+    readonly string _sqlitePragmas;
+
+    public Db(DatabaseProvider provider, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full, int busyTimeoutMs = 10_000)
+    {
+        Provider = provider;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            _postgres = NpgsqlDataSource.Create(connectionString);
+            _sqlitePragmas = "";
+        }
+        else
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString)
+            {
+                // Pooling keeps the pragmas below per physical connection; Shared cache is off (WAL does better).
+                Pooling = true,
+                DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
+            };
+            _sqliteConnectionString = builder.ToString();
+            var dataSource = builder.DataSource;
+            if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:") CreateOwnerOnlyFile(System.IO.Path.GetFullPath(dataSource));
+            var sync = synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+            _sqlitePragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutMs};";
+        }
+    }
+
+    public DatabaseProvider Provider { get; }
+
+    public SqlDialect Dialect => Provider == DatabaseProvider.Postgres ? SqlDialect.Postgres : SqlDialect.Sqlite;
+
+    /// <summary>Opens a connection; the caller disposes it (which returns it to the pool).</summary>
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        if (_postgres is not null) return await _postgres.OpenConnectionAsync(ct);
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = _sqlitePragmas;
+            await pragma.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates the database file (and its folder) readable by the server's user alone before SQLite opens it;
+    /// SQLite gives its -wal and -shm files the same permissions as the database file.
+    /// </summary>
+    static void CreateOwnerOnlyFile(string path)
+    {
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+        if (!Directory.Exists(directory)) Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!File.Exists(path))
+        {
+            using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        }
+    }
+
+    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

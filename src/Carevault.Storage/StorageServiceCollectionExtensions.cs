@@ -1,0 +1,27 @@
+using Carevault.Storage.Blobs;
+using Carevault.Storage.Database;
+using Carevault.Storage.Migrations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Carevault.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the database, the migrator and the blob store. Settings are read when first resolved, so every
+    /// configuration source (including test overrides) has been added by then.
+    /// </summary>
+    public static IServiceCollection AddCarevaultStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => StorageSettings.From(configuration));
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<StorageSettings>();
+            return new Db(settings.Database.Provider, settings.Database.ConnectionString!, settings.Database.SqliteSynchronous, settings.Database.SqliteBusyTimeoutMs);
+        });
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<IBlobStore>(sp => new LocalFolderBlobStore(sp.GetRequiredService<StorageSettings>().BlobPath));
+        return services;
+    }
+}

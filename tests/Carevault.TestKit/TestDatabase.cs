@@ -1,0 +1,97 @@
+using Carevault.Storage;
+using Carevault.Storage.Database;
+using Npgsql;
+using Xunit;
+
+namespace Carevault.TestKit;
+
+/// <summary>
+/// A throwaway database for one test: a SQLite file in a temp folder, or a fresh PostgreSQL database on the server
+/// named by <c>CAREVAULT_TEST_POSTGRES</c> (the test command starts one). Dropped on dispose.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    public const string PostgresVariable = "CAREVAULT_TEST_POSTGRES";
+
+    TestDatabase(DatabaseProvider provider, string connectionString, string directory, string? postgresName)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+        Directory = directory;
+        _postgresName = postgresName;
+    }
+
+    readonly string? _postgresName;
+
+    public DatabaseProvider Provider { get; }
+    public string ConnectionString { get; }
+
+    /// <summary>A temp folder owned by this test (data directory, blobs).</summary>
+    public string Directory { get; }
+
+    /// <summary>The backends a test runs on: SQLite always, PostgreSQL when the test command provided one.</summary>
+    public static TheoryData<DatabaseProvider> Backends
+    {
+        get
+        {
+            var data = new TheoryData<DatabaseProvider> { DatabaseProvider.Sqlite };
+            if (PostgresServer is not null) data.Add(DatabaseProvider.Postgres);
+            return data;
+        }
+    }
+
+    public static string? PostgresServer => Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } value ? value : null;
+
+    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "carevault-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        if (provider == DatabaseProvider.Sqlite)
+            return new TestDatabase(provider, $"Data Source={Path.Combine(directory, "carevault.db")}", directory, null);
+
+        var server = PostgresServer ?? throw new InvalidOperationException($"{PostgresVariable} is not set: the test command starts PostgreSQL and sets it.");
+        var name = "cv_" + Guid.NewGuid().ToString("N");
+        await using (var admin = new NpgsqlConnection(server))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        return new TestDatabase(provider, connectionString, directory, name);
+    }
+
+    public Db OpenDb() => new(Provider, ConnectionString);
+
+    /// <summary>Configuration values that point a Carevault server at this database.</summary>
+    public Dictionary<string, string?> Settings() => new()
+    {
+        ["DataDirectory"] = Directory,
+        ["Database:Provider"] = Provider.ToString(),
+        ["Database:ConnectionString"] = ConnectionString,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgresName is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(PostgresServer);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_postgresName} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+        else
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a finishing server; the temp folder is cleaned with the machine.
+        }
+    }
+}
