@@ -76,7 +76,7 @@ public sealed class FhirElementDefinition
 
     internal void EnsureChildren() => _children ??= new Dictionary<string, FhirChild>(StringComparer.Ordinal);
 
-    /// <summary>The FHIR type names of this element, e.g. <c>boolean, dateTime</c>.</summary>
+    /// <inheritdoc/>
     public override string ToString() => Path;
 }
 
@@ -103,7 +103,7 @@ public sealed class FhirTypeDefinition
     /// <summary>True for Resource, DomainResource, Element, BackboneElement…</summary>
     public bool IsAbstract { get; }
 
-    /// <summary>Every element of the type (inherited ones included), in definition order.</summary>
+    /// <summary>The type's own elements at every depth (backbone children included), in definition order; inherited ones are in <see cref="Children"/>.</summary>
     public IReadOnlyList<FhirElementDefinition> Elements => ElementList;
 
     /// <summary>Top-level children by JSON name, inherited ones included.</summary>

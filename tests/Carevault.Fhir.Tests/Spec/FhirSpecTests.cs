@@ -182,7 +182,9 @@ public sealed class FhirSpecTests(ITestOutputHelper output)
     [Fact]
     public void Load_FromGeneratedBlob_TakesUnderFiftyMilliseconds()
     {
-        _ = FhirSpec.Load(); // JIT
+        var cold = Stopwatch.StartNew();
+        _ = FhirSpec.Load(); // includes JIT of the loader
+        output.WriteLine($"FhirSpec first load (with JIT): {cold.Elapsed.TotalMilliseconds:F2} ms");
         var best = TimeSpan.MaxValue;
         for (int i = 0; i < 5; i++)
         {
