@@ -131,6 +131,11 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
             }
 
             path ??= typeName;
+            if (containerScope is not null)
+            {
+                CheckContained(resource, typeName, path, containerScope);
+            }
+
             var type = _spec.FindType(typeName);
             if (type is null)
             {
@@ -139,10 +144,6 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
             }
 
             var scope = containerScope ?? new ResourceScope();
-            if (containerScope is not null)
-            {
-                CheckContained(resource, typeName, path, containerScope);
-            }
 
             WalkObject(resource, type.Children, typeName, path, depth, scope, isResource: true);
             if (containerScope is null)
@@ -232,7 +233,7 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
                 string name = prop.Name;
                 if (!seen.Add(name))
                 {
-                    Error(IssueType.Structure, $"Duplicate JSON property '{Clip(name)}'.", path + "." + Clip(name));
+                    Error(IssueType.Structure, "Duplicate JSON property.", path + "." + Clip(name));
                     continue;
                 }
 
@@ -247,7 +248,7 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
                     string baseName = name[1..];
                     if (!children.TryGetValue(baseName, out var primitiveChild) || !FhirSpec.IsPrimitiveType(primitiveChild.Type.Code))
                     {
-                        Error(IssueType.Structure, $"Unknown element '{Clip(name)}'.", path + "." + Clip(name));
+                        Error(IssueType.Structure, "Unknown element.", path + "." + Clip(name));
                         continue;
                     }
 
@@ -258,7 +259,7 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
 
                 if (!children.TryGetValue(name, out var child))
                 {
-                    Error(IssueType.Structure, $"Unknown element '{Clip(name)}'.", path + "." + Clip(name));
+                    Error(IssueType.Structure, "Unknown element.", path + "." + Clip(name));
                     continue;
                 }
 
@@ -388,6 +389,12 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
             string typeCode = child.Type.Code;
             if (FhirSpec.IsPrimitiveType(typeCode))
             {
+                if (typeCode == "canonical" && value.ValueKind == JsonValueKind.String && value.GetString() is ['#', .. var localId])
+                {
+                    // dom-3 counts canonical references to contained resources (e.g. answerValueSet "#vs1") too.
+                    scope.LocalReferences.Add((localId, [], path));
+                }
+
                 if (ValidatePrimitive(value, typeCode, path) && child.Element.ValueSetKey is { } key && value.ValueKind == JsonValueKind.String
                     && _spec.FindValueSet(key) is { } vs && !vs.ContainsCode(value.GetString()!))
                 {
@@ -610,7 +617,7 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
 
             bool ok = type switch
             {
-                "string" or "markdown" => s.Length <= 1048576,
+                "string" or "markdown" => s.Length <= 1048576 && !HasControlCharacters(s),
                 "code" => PrimitiveRegexes.Code().IsMatch(s),
                 "id" => PrimitiveRegexes.Id().IsMatch(s),
                 "uri" or "url" or "canonical" => PrimitiveRegexes.Uri().IsMatch(s),
@@ -630,6 +637,20 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
             }
 
             return ok;
+        }
+
+        // R4 datatypes §2.24.0.1 string: no characters below U+0020 except tab, CR and LF.
+        private static bool HasControlCharacters(string s)
+        {
+            foreach (char c in s)
+            {
+                if (c < ' ' && c is not ('\t' or '\r' or '\n'))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // "Dates SHALL be valid dates" (R4 datatypes §2.24.0.1): the regex lets 2019-02-31 through.

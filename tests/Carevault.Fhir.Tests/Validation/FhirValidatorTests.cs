@@ -118,6 +118,19 @@ public sealed class FhirValidatorTests
     public void Validate_WhenComplexElementIsString_ReportsStructure() =>
         AssertSingleError("""{"resourceType":"Patient","maritalStatus":"M"}""", IssueType.Structure, "Patient.maritalStatus");
 
+    [Fact]
+    public void Validate_WhenMoreItemsThanNumericMax_ReportsStructure()
+    {
+        // No element of the 28 types has a numeric max above 1, so this uses a hand-made table.
+        var spec = FhirSpec.Parse("R\tResource\t-\t1\ne\tid\t0\t1\tid\nR\tThing\tResource\t0\ne\tpair\t0\t2\tstring\nN\tThing\n"u8);
+        var result = new FhirValidator(spec).Validate("""{"resourceType":"Thing","pair":["a","b","c"]}"""u8.ToArray());
+
+        var issue = Assert.Single(result.Issues);
+        Assert.Equal(IssueType.Structure, issue.Type);
+        Assert.Equal("Thing.pair", issue.Location);
+        Assert.Equal(2, spec.FindElement("Thing.pair")!.MaxCount);
+    }
+
     // ---- primitive formats (regexes of the R4 spec) ----
 
     [Theory]
@@ -144,6 +157,7 @@ public sealed class FhirValidatorTests
     [InlineData("""{"resourceType":"Patient","extension":[{"url":"http://x.org/e","valueUuid":"urn:uuid:6FC92493-6BEF-402A-BBBA-D949F3812CC8"}]}""", "Patient.extension[0].value.ofType(uuid)")]
     [InlineData("""{"resourceType":"Patient","name":[{"given":["a",""]}]}""", "Patient.name[0].given[1]")]
     [InlineData("""{"resourceType":"Patient","text":{"status":"generated","div":"<p>x</p>"}}""", "Patient.text.div")]
+    [InlineData("""{"resourceType":"Patient","name":[{"family":"a\u0001b"}]}""", "Patient.name[0].family")]
     public void Validate_WhenPrimitiveMalformed_ReportsValueAtLocation(string json, string location)
     {
         var issue = AssertSingleError(json, IssueType.Value, location);
@@ -243,6 +257,10 @@ public sealed class FhirValidatorTests
     [Fact]
     public void Validate_WhenContainedReferencesContainer_IsValid() =>
         AssertValid("""{"resourceType":"Patient","id":"p","contained":[{"resourceType":"Observation","id":"o","status":"final","code":{"text":"t"},"subject":{"reference":"#"}}]}""");
+
+    [Fact]
+    public void Validate_WhenContainedReferencedByCanonical_IsValid() =>
+        AssertValid("""{"resourceType":"Questionnaire","status":"active","contained":[{"resourceType":"ValueSet","id":"vs1","status":"active"}],"item":[{"linkId":"1","type":"choice","answerValueSet":"#vs1"}]}""");
 
     [Fact]
     public void Validate_WhenContainedHasContained_ReportsDom2() =>
