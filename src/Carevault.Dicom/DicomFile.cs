@@ -15,7 +15,7 @@ public sealed class DicomFile
     internal DicomFile(ReadOnlyMemory<byte> source, ParsedFile parsed)
     {
         _source = source;
-        _inflated = parsed.Inflated;
+        _inflated = parsed.Inflated ?? ReadOnlyMemory<byte>.Empty;
         FileMetaInformation = parsed.Meta;
         Dataset = parsed.Dataset;
         TransferSyntax = parsed.TransferSyntax;

@@ -9,7 +9,7 @@ internal static class DicomMetadataExtractor
     {
         var meta = parsed.Meta;
         var ds = parsed.Dataset;
-        var data = parsed.Inflated is { } inflated ? inflated : source;
+        var data = parsed.Inflated is { } inflated ? inflated.Span : source;
         var charset = ds.CharacterSet;
         return new DicomMetadata
         {

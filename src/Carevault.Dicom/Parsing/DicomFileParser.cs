@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 using Carevault.Dicom.Dictionary;
 
@@ -19,7 +18,7 @@ internal sealed class ParsedFile
     public bool HasFileMeta { get; init; }
 
     /// <summary>The inflated data set of a deflated file; null otherwise.</summary>
-    public byte[]? Inflated { get; init; }
+    public ReadOnlyMemory<byte>? Inflated { get; init; }
 
     public DicomElement? PixelData { get; init; }
 
@@ -94,75 +93,43 @@ internal static class DicomFileParser
     private static ParsedFile ParseDeflated(ReadOnlySpan<byte> compressed, int offset, DicomDataset meta, DicomTransferSyntax syntax,
         bool hasPreamble, DicomReaderOptions options)
     {
-        // PS3.5 §A.5: the data set is a raw deflate stream (RFC 1951, no zlib header).
-        var inflated = Inflate(compressed, options.MaxInputLength, out var inflateError);
-        if (inflated is null)
+        // PS3.5 §A.5: the data set is a raw deflate stream (RFC 1951, no zlib header). For metadata
+        // (StopAtPixelData) inflate only as far as the parse needs: pixel data are most of the bytes.
+        using var inflater = new DeflatedDataSet(compressed.ToArray());
+        var target = options.StopAtPixelData ? 64L * 1024 : long.MaxValue;
+        while (true)
         {
-            var error = inflateError == DicomErrorCode.InputTooLarge
-                ? new DicomError(DicomErrorCode.InputTooLarge, offset, null, $"inflated data set exceeds {options.MaxInputLength} bytes")
-                : new DicomError(DicomErrorCode.InvalidDeflate, offset, null, $"deflated data set at offset {offset} cannot be inflated");
-            return Fail(meta, error, hasPreamble, needsMore: false, syntax);
-        }
-
-        var dataset = new DicomDataset(DicomCharacterSet.Default, inInflatedData: true, isBigEndian: false);
-        var parser = new DicomDatasetParser(inflated, options, inInflatedData: true, inflated.Length);
-        parser.ParseTopLevel(0, dataset, explicitVr: true, bigEndian: false);
-        return new ParsedFile
-        {
-            Meta = meta,
-            Dataset = dataset,
-            TransferSyntax = syntax,
-            HasPreamble = hasPreamble,
-            HasFileMeta = true,
-            Inflated = inflated,
-            PixelData = parser.PixelData,
-            Error = parser.Error,
-        };
-    }
-
-    private static byte[]? Inflate(ReadOnlySpan<byte> compressed, long maxLength, out DicomErrorCode error)
-    {
-        error = DicomErrorCode.InvalidDeflate;
-        var result = InflateWith(compressed, maxLength, zlib: false, ref error);
-        if (result is null && error == DicomErrorCode.InvalidDeflate && compressed.Length >= 2 && compressed[0] == 0x78)
-        {
-            result = InflateWith(compressed, maxLength, zlib: true, ref error); // some writers add a zlib header
-        }
-
-        return result;
-    }
-
-    private static byte[]? InflateWith(ReadOnlySpan<byte> compressed, long maxLength, bool zlib, ref DicomErrorCode error)
-    {
-        {
-            using var input = new MemoryStream(compressed.ToArray(), writable: false);
-            using Stream inflater = zlib ? new ZLibStream(input, CompressionMode.Decompress) : new DeflateStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var buffer = new byte[16 * 1024];
-            try
+            var inflateError = inflater.InflateTo(target, options.MaxInputLength);
+            if (inflateError is not null)
             {
-                int read;
-                while ((read = inflater.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    if (output.Length + read > maxLength)
-                    {
-                        error = DicomErrorCode.InputTooLarge;
-                        return null;
-                    }
-
-                    output.Write(buffer, 0, read);
-                }
-            }
-            catch (InvalidDataException)
-            {
-                // A corrupt stream: keep what inflated before the damage, as a truncated data set.
-                if (output.Length == 0)
-                {
-                    return null;
-                }
+                var error = inflateError == DicomErrorCode.InputTooLarge
+                    ? new DicomError(DicomErrorCode.InputTooLarge, offset, null, $"inflated data set exceeds {options.MaxInputLength} bytes")
+                    : new DicomError(DicomErrorCode.InvalidDeflate, offset, null, $"deflated data set at offset {offset} cannot be inflated");
+                return Fail(meta, error, hasPreamble, needsMore: false, syntax);
             }
 
-            return output.ToArray();
+            var inflated = inflater.Inflated;
+            var dataset = new DicomDataset(DicomCharacterSet.Default, inInflatedData: true, isBigEndian: false);
+            var parser = new DicomDatasetParser(inflated.Span, options, inInflatedData: true, inflater.Finished ? inflated.Length : long.MaxValue);
+            parser.ParseTopLevel(0, dataset, explicitVr: true, bigEndian: false);
+            var ranOut = parser.Error is { Code: DicomErrorCode.TruncatedElement or DicomErrorCode.MissingDelimiter };
+            if (ranOut && !inflater.Finished)
+            {
+                target = Math.Min(target, long.MaxValue / 2) * 2;
+                continue;
+            }
+
+            return new ParsedFile
+            {
+                Meta = meta,
+                Dataset = dataset,
+                TransferSyntax = syntax,
+                HasPreamble = hasPreamble,
+                HasFileMeta = true,
+                Inflated = inflated,
+                PixelData = parser.PixelData,
+                Error = parser.Error,
+            };
         }
     }
 
