@@ -39,6 +39,12 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
             return run.Result();
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+        {
+            run.Add(IssueSeverity.Fatal, IssueType.Structure, "The content is not valid UTF-8.", string.Empty);
+            return run.Result();
+        }
+
         JsonDocument document;
         try
         {
@@ -59,8 +65,7 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
 
         using (document)
         {
-            run.ValidateResource(document.RootElement, null, null, 1);
-            return run.Result();
+            return Validate(document.RootElement);
         }
     }
 
@@ -68,7 +73,16 @@ public sealed class FhirValidator(FhirSpec spec, FhirValidatorOptions? options =
     public ValidationResult Validate(JsonElement resource)
     {
         var run = new Run(this);
-        run.ValidateResource(resource, null, null, 1);
+        try
+        {
+            run.ValidateResource(resource, null, null, 1);
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Text.DecoderFallbackException or null)
+        {
+            // JsonElement.GetString throws when a string holds an unpaired surrogate escape (\uD800) or invalid UTF-8.
+            run.Add(IssueSeverity.Fatal, IssueType.Structure, "A JSON string holds invalid UTF-8 or an unpaired surrogate escape.", string.Empty);
+        }
+
         return run.Result();
     }
 

@@ -408,6 +408,26 @@ public sealed class FhirValidatorTests
         Assert.Equal(IssueType.TooCostly, result.Issues[2].Type);
     }
 
+    [Fact]
+    public void Validate_WhenBytesAreNotUtf8_ReportsFatalStructure()
+    {
+        byte[] bytes = [.. "{\"resourceType\":\"Patient\",\"gender\":\""u8, 0xD4, .. "\"}"u8];
+
+        var issue = Assert.Single(new FhirValidator(FhirSpec.R4).Validate(bytes).Issues);
+
+        Assert.Equal(IssueSeverity.Fatal, issue.Severity);
+        Assert.Equal(IssueType.Structure, issue.Type);
+    }
+
+    [Fact]
+    public void Validate_WhenStringHasUnpairedSurrogateEscape_ReportsFatalStructure()
+    {
+        var issue = Assert.Single(Validate("""{"resourceType":"Patient","name":[{"family":"a\uD800b"}]}""").Issues);
+
+        Assert.Equal(IssueSeverity.Fatal, issue.Severity);
+        Assert.Equal(IssueType.Structure, issue.Type);
+    }
+
     // ---- privacy ----
 
     [Fact]
