@@ -124,7 +124,7 @@ internal sealed class SegmentMapper(Hl7Message message)
         var values = new List<Hl7ObservationValue>(Math.Max(1, obx5.RepetitionCount));
         for (int r = 0; r < obx5.RepetitionCount; r++)
         {
-            values.Add(ObservationValue(valueType, obx5.Repetition(r), $"OBX[{obx.Index}]-5"));
+            values.Add(ObservationValue(valueType, obx5.Repetition(r), $"segment {obx.Index + 1}, OBX-5"));
         }
 
         var flags = new List<string>();

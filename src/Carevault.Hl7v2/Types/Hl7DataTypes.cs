@@ -219,9 +219,10 @@ public sealed record Hl7Location
     /// <summary>Reads a PL from a field repetition; null when empty.</summary>
     public static Hl7Location? From(Hl7Value value) => value.IsEmpty ? null : new Hl7Location
     {
-        PointOfCare = value.Component(1).GetStringOrNull(),
-        Room = value.Component(2).GetStringOrNull(),
-        Bed = value.Component(3).GetStringOrNull(),
+        // From v2.7 PL.1-3 are HD (e.g. "HUH AE OMU&9.8&ISO"); the first sub-component is the name in every version.
+        PointOfCare = value.Component(1).SubComponent(1).GetStringOrNull(),
+        Room = value.Component(2).SubComponent(1).GetStringOrNull(),
+        Bed = value.Component(3).SubComponent(1).GetStringOrNull(),
         Facility = Hl7HierarchicDesignator.FromComponent(value.Component(4)),
         Description = value.Component(9).GetStringOrNull(),
     };

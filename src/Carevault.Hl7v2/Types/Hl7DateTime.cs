@@ -46,6 +46,9 @@ public readonly record struct Hl7DateTime
     /// <summary>Digits after the decimal point, for <see cref="Hl7DateTimePrecision.FractionalSecond"/>.</summary>
     public int FractionDigits { get; init; }
 
+    // "-0000" (RFC 3339's "local offset unknown") is kept so ToString round-trips.
+    private bool NegativeZeroOffset { get; init; }
+
     /// <summary>The instant, when an offset was given; otherwise null (the sender's local time is unknown).</summary>
     public DateTimeOffset? ToDateTimeOffset() => Offset is { } offset ? new DateTimeOffset(Value, offset) : null;
 
@@ -54,6 +57,7 @@ public readonly record struct Hl7DateTime
     {
         value = default;
         TimeSpan? offset = null;
+        bool negativeZero = false;
         int sign = text.IndexOfAny('+', '-');
         if (sign >= 0)
         {
@@ -63,6 +67,7 @@ public readonly record struct Hl7DateTime
             }
 
             offset = parsed;
+            negativeZero = parsed == TimeSpan.Zero && text[sign] == '-';
             text = text[..sign];
         }
 
@@ -121,6 +126,7 @@ public readonly record struct Hl7DateTime
             Offset = offset,
             Precision = precision,
             FractionDigits = fraction.Length,
+            NegativeZeroOffset = negativeZero,
         };
         return true;
     }
@@ -142,7 +148,7 @@ public readonly record struct Hl7DateTime
         if (Offset is { } offset)
         {
             TimeSpan abs = offset.Duration();
-            text += (offset < TimeSpan.Zero ? "-" : "+") + abs.Hours.ToString("00", CultureInfo.InvariantCulture)
+            text += (offset < TimeSpan.Zero || NegativeZeroOffset ? "-" : "+") + abs.Hours.ToString("00", CultureInfo.InvariantCulture)
                 + abs.Minutes.ToString("00", CultureInfo.InvariantCulture);
         }
 
