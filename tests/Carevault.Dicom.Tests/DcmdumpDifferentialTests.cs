@@ -14,9 +14,51 @@ public sealed partial class DcmdumpDifferentialTests
 {
     [Theory]
     [MemberData(nameof(TestData.GoodFiles), MemberType = typeof(TestData))]
-    public void Read_GoodFile_AgreesWithDcmdumpOnEveryModelField(string file)
+    public void Read_GoodFile_AgreesWithDcmdumpOnEveryModelField(string file) =>
+        AssertAgreesWithDcmdump(Path.Combine(TestData.Directory, file));
+
+    /// <summary>Derived inputs for the "like dcmdump" edge cases: no preamble, no meta, guessed syntax, bad VR.</summary>
+    [Theory]
+    [InlineData("meta without preamble")]
+    [InlineData("explicit LE data set without meta")]
+    [InlineData("implicit LE data set without meta")]
+    [InlineData("explicit BE data set without meta")]
+    [InlineData("non-standard VR")]
+    public void Read_DerivedEdgeCase_AgreesWithDcmdumpOnEveryModelField(string edgeCase)
     {
-        var path = Path.Combine(TestData.Directory, file);
+        var bytes = edgeCase switch
+        {
+            "meta without preamble" => TestData.Read("CT_small.dcm")[132..],
+            "explicit LE data set without meta" => TestData.Read("no_meta.dcm")[1..],
+            "implicit LE data set without meta" => DataSetOnly("MR_small_implicit.dcm"),
+            "explicit BE data set without meta" => DataSetOnly("MR_small_bigendian.dcm"),
+            _ => DicomTestFiles.File(DicomTestFiles.ExplicitLE,
+                DicomTestFiles.Element(DicomTestFiles.Syntax.ExplicitLittle, 0x0009, 0x1010, "ZZ", [1, 2, 3, 4]),
+                DicomTestFiles.Text(DicomTestFiles.Syntax.ExplicitLittle, 0x0008, 0x0060, "CS", "OT"),
+                DicomTestFiles.Text(DicomTestFiles.Syntax.ExplicitLittle, 0x0010, 0x0020, "LO", "P3")),
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"carevault-dicom-{Guid.NewGuid():N}.dcm");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            AssertAgreesWithDcmdump(path);
+            Assert.NotNull(DicomMetadataReader.Read(bytes).Value?.Series.Modality);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static byte[] DataSetOnly(string file)
+    {
+        var bytes = TestData.Read(file);
+        var start = DicomFileReader.Read(bytes).Value!.Dataset.Elements[0].HeaderOffset;
+        return bytes[start..];
+    }
+
+    private static void AssertAgreesWithDcmdump(string path)
+    {
         var raw = Dump(path, utf8: false);
         var converted = Dump(path, utf8: true);
         var conversionFailed = converted.Stderr.Contains("is not supported", StringComparison.Ordinal);
