@@ -281,6 +281,25 @@ public class PdfReaderSyntheticTests
         Assert.Equal("\u201CPDFDoc\u201D", meta.Keywords); // PDFDocEncoding 0x8D/0x8E (Annex D.2)
     }
 
+    [Fact]
+    public void Open_WhenRc4Encrypted_ReportsHandlerAndHidesStrings()
+    {
+        var bytes = PdfBuilder.SimplePage(HelloContent, "/OpenAction 7 0 R")
+            .Add(6, "<< /Title <8a1f33c2> >>")
+            .Add(7, "<< /S /JavaScript /JS <00ff> >>")
+            .Add(8, "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <00> /U <00> >>")
+            .BuildWithXrefTable("/Root 1 0 R /Info 6 0 R /Encrypt 8 0 R /ID [<01><01>]");
+
+        var doc = TestFiles.Open(bytes);
+
+        Assert.Equal(PdfDocumentStatus.Encrypted, doc.Status);
+        Assert.Equal(new PdfEncryptionInfo { Filter = "Standard", V = 2, R = 3, KeyLengthBits = 128 }, doc.Encryption);
+        Assert.Equal(new PdfMetadata(), doc.Metadata);
+        Assert.Equal(1, doc.PageCount);
+        Assert.Contains(doc.ActiveContent, f => f.Kind == PdfActiveContentKind.OpenActionJavaScript && f.ObjectNumber == 7);
+        Assert.Equal(PdfErrorKind.Encrypted, doc.ExtractText().Error!.Kind);
+    }
+
     internal static string Ascii85Encode(byte[] data)
     {
         var sb = new StringBuilder("<~");
