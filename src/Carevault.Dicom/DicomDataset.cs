@@ -1,3 +1,5 @@
+using Carevault.Dicom.Text;
+
 namespace Carevault.Dicom;
 
 /// <summary>A data set or sequence item: its elements in file order and the character set its text uses.</summary>

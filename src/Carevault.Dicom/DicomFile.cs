@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Carevault.Dicom.Parsing;
+using Carevault.Dicom.Text;
 
 namespace Carevault.Dicom;
 

@@ -34,8 +34,8 @@ public sealed partial class DcmdumpDifferentialTests
             "explicit BE data set without meta" => DataSetOnly("MR_small_bigendian.dcm"),
             _ => DicomTestFiles.File(DicomTestFiles.ExplicitLE,
                 DicomTestFiles.Element(DicomTestFiles.Syntax.ExplicitLittle, 0x0009, 0x1010, "ZZ", [1, 2, 3, 4]),
-                DicomTestFiles.Text(DicomTestFiles.Syntax.ExplicitLittle, 0x0008, 0x0060, "CS", "OT"),
-                DicomTestFiles.Text(DicomTestFiles.Syntax.ExplicitLittle, 0x0010, 0x0020, "LO", "P3")),
+                DicomTestFiles.TextElement(DicomTestFiles.Syntax.ExplicitLittle, 0x0008, 0x0060, "CS", "OT"),
+                DicomTestFiles.TextElement(DicomTestFiles.Syntax.ExplicitLittle, 0x0010, 0x0020, "LO", "P3")),
         };
         var path = Path.Combine(Path.GetTempPath(), $"carevault-dicom-{Guid.NewGuid():N}.dcm");
         File.WriteAllBytes(path, bytes);

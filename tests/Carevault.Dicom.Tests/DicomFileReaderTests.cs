@@ -14,13 +14,13 @@ public sealed class DicomFileReaderTests
     {
         var s = new Syntax(isExplicit, bigEndian);
         var bytes = File(uid,
-            Text(s, 0x0008, 0x0060, "CS", "SR"),
+            TextElement(s, 0x0008, 0x0060, "CS", "SR"),
             Sequence(s, 0x0040, 0xA730, undefinedLength: true,
-                Item(s, undefinedLength: true, Text(s, 0x0040, 0xA010, "CS", "CONTAINS"),
+                Item(s, undefinedLength: true, TextElement(s, 0x0040, 0xA010, "CS", "CONTAINS"),
                     Sequence(s, 0x0040, 0xA730, undefinedLength: false,
-                        Item(s, undefinedLength: false, Text(s, 0x0040, 0xA160, "UT", "inner text")))),
-                Item(s, undefinedLength: false, Text(s, 0x0040, 0xA010, "CS", "HAS PROPERTIES"))),
-            Text(s, 0x0010, 0x0020, "LO", "AFTER"));
+                        Item(s, undefinedLength: false, TextElement(s, 0x0040, 0xA160, "UT", "inner text")))),
+                Item(s, undefinedLength: false, TextElement(s, 0x0040, 0xA010, "CS", "HAS PROPERTIES"))),
+            TextElement(s, 0x0010, 0x0020, "LO", "AFTER"));
 
         var result = DicomFileReader.Read(bytes);
 
@@ -42,10 +42,10 @@ public sealed class DicomFileReaderTests
     {
         var s = Syntax.ImplicitLittle;
         var bytes = File(ImplicitLE,
-            Text(s, 0x0029, 0x0010, "LO", "ACME 1.0"),
+            TextElement(s, 0x0029, 0x0010, "LO", "ACME 1.0"),
             Sequence(s, 0x0029, 0x1001, undefinedLength: true,
-                Item(s, undefinedLength: true, Text(s, 0x0029, 0x1002, "LO", "private value"))),
-            Text(s, 0x0010, 0x0020, "LO", "P1"));
+                Item(s, undefinedLength: true, TextElement(s, 0x0029, 0x1002, "LO", "private value"))),
+            TextElement(s, 0x0010, 0x0020, "LO", "P1"));
 
         var result = DicomFileReader.Read(bytes);
 
@@ -71,11 +71,11 @@ public sealed class DicomFileReaderTests
     public void Read_UndefinedLengthUN_ReadsAsImplicitLittleEndianSequence()
     {
         var s = Syntax.ExplicitLittle;
-        var implicitItem = Item(Syntax.ImplicitLittle, undefinedLength: true, Text(Syntax.ImplicitLittle, 0x0011, 0x1002, "LO", "x1"));
+        var implicitItem = Item(Syntax.ImplicitLittle, undefinedLength: true, TextElement(Syntax.ImplicitLittle, 0x0011, 0x1002, "LO", "x1"));
         var bytes = File(ExplicitLE,
-            Text(s, 0x0011, 0x0010, "LO", "ACME"),
+            TextElement(s, 0x0011, 0x0010, "LO", "ACME"),
             Concat(Element(s, 0x0011, 0x1001, "UN", [], 0xFFFF_FFFF), implicitItem, Concat(new byte[] { 0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0 })),
-            Text(s, 0x0010, 0x0020, "LO", "P2"));
+            TextElement(s, 0x0010, 0x0020, "LO", "P2"));
 
         var result = DicomFileReader.Read(bytes);
 
@@ -91,7 +91,7 @@ public sealed class DicomFileReaderTests
         var s = Syntax.ExplicitLittle;
         var bytes = File(ExplicitLE,
             Element(s, 0x0009, 0x1010, "ZZ", [1, 2, 3, 4]),
-            Text(s, 0x0010, 0x0020, "LO", "P3"));
+            TextElement(s, 0x0010, 0x0020, "LO", "P3"));
 
         var result = DicomFileReader.Read(bytes);
 
@@ -129,7 +129,7 @@ public sealed class DicomFileReaderTests
     public void Read_SequenceWithMoreItemsThanMaxItems_FailsAsTooManyItems()
     {
         var s = Syntax.ExplicitLittle;
-        var items = Enumerable.Range(0, 11).Select(_ => Item(s, undefinedLength: false, Text(s, 0x0008, 0x0100, "SH", "C"))).ToArray();
+        var items = Enumerable.Range(0, 11).Select(_ => Item(s, undefinedLength: false, TextElement(s, 0x0008, 0x0100, "SH", "C"))).ToArray();
         var bytes = File(ExplicitLE, Sequence(s, 0x0008, 0x1032, undefinedLength: false, items));
 
         var within = DicomFileReader.Read(bytes, new DicomReaderOptions { MaxItems = 11 });
@@ -165,7 +165,7 @@ public sealed class DicomFileReaderTests
     public void Read_MoreElementsThanMaxElements_FailsAsTooManyElements()
     {
         var s = Syntax.ExplicitLittle;
-        var bytes = File(ExplicitLE, [.. Enumerable.Range(0, 20).Select(i => Text(s, 0x0009, (ushort)(0x1000 + i), "LO", "v"))]);
+        var bytes = File(ExplicitLE, [.. Enumerable.Range(0, 20).Select(i => TextElement(s, 0x0009, (ushort)(0x1000 + i), "LO", "v"))]);
 
         var result = DicomFileReader.Read(bytes, new DicomReaderOptions { MaxElements = 19 });
 
@@ -210,7 +210,7 @@ public sealed class DicomFileReaderTests
     public void Read_TruncatedItem_ReportsTruncationWithOffset()
     {
         var s = Syntax.ExplicitLittle;
-        var bytes = File(ExplicitLE, Sequence(s, 0x0008, 0x1032, undefinedLength: true, Item(s, undefinedLength: true, Text(s, 0x0008, 0x0100, "SH", "CODE"))));
+        var bytes = File(ExplicitLE, Sequence(s, 0x0008, 0x1032, undefinedLength: true, Item(s, undefinedLength: true, TextElement(s, 0x0008, 0x0100, "SH", "CODE"))));
 
         var result = DicomFileReader.Read(bytes.AsMemory(0, bytes.Length - 8)); // drop the sequence delimiter
 
@@ -222,7 +222,7 @@ public sealed class DicomFileReaderTests
     public void Read_NonItemInsideSequence_FailsAsUnexpectedTag()
     {
         var s = Syntax.ExplicitLittle;
-        var bytes = File(ExplicitLE, Sequence(s, 0x0008, 0x1032, undefinedLength: false, Text(s, 0x0008, 0x0100, "SH", "CODE")));
+        var bytes = File(ExplicitLE, Sequence(s, 0x0008, 0x1032, undefinedLength: false, TextElement(s, 0x0008, 0x0100, "SH", "CODE")));
 
         var result = DicomFileReader.Read(bytes);
 

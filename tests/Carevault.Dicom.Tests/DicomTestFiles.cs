@@ -16,8 +16,8 @@ internal static class DicomTestFiles
         var syntax = new Syntax(Explicit: true, BigEndian: false);
         var parts = new List<byte[]>
         {
-            Text(syntax, 0x0008, 0x0060, "CS", "OT"),
-            Text(syntax, 0x0010, 0x0020, "LO", "SYNTH1"),
+            TextElement(syntax, 0x0008, 0x0060, "CS", "OT"),
+            TextElement(syntax, 0x0010, 0x0020, "LO", "SYNTH1"),
         };
         if (paddingElementLength > 0)
         {
@@ -33,15 +33,15 @@ internal static class DicomTestFiles
         var metaSyntax = new Syntax(Explicit: true, BigEndian: false);
         var metaBody = Concat(
             Element(metaSyntax, 0x0002, 0x0001, "OB", [0, 1]),
-            Text(metaSyntax, 0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.7"),
-            Text(metaSyntax, 0x0002, 0x0003, "UI", "1.2.3.4"),
-            Text(metaSyntax, 0x0002, 0x0010, "UI", transferSyntaxUid));
+            TextElement(metaSyntax, 0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.7"),
+            TextElement(metaSyntax, 0x0002, 0x0003, "UI", "1.2.3.4"),
+            TextElement(metaSyntax, 0x0002, 0x0010, "UI", transferSyntaxUid));
         var groupLength = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(groupLength, (uint)metaBody.Length);
         return Concat(new byte[128], "DICM"u8.ToArray(), Element(metaSyntax, 0x0002, 0x0000, "UL", groupLength), metaBody, Concat(dataset));
     }
 
-    public static byte[] Text(Syntax syntax, ushort group, ushort element, string vr, string value)
+    public static byte[] TextElement(Syntax syntax, ushort group, ushort element, string vr, string value)
     {
         var bytes = Encoding.Latin1.GetBytes(value.Length % 2 == 0 ? value : value + (vr == "UI" ? "\0" : " "));
         return Element(syntax, group, element, vr, bytes);
@@ -97,7 +97,7 @@ internal static class DicomTestFiles
     /// <summary>Items nested <paramref name="depth"/> sequences deep (undefined lengths).</summary>
     public static byte[] NestedSequences(Syntax syntax, int depth)
     {
-        var inner = Text(syntax, 0x0008, 0x0060, "CS", "OT");
+        var inner = TextElement(syntax, 0x0008, 0x0060, "CS", "OT");
         for (var i = 0; i < depth; i++)
         {
             inner = Sequence(syntax, 0x0040, 0xA730, undefinedLength: true, Item(syntax, undefinedLength: true, inner));

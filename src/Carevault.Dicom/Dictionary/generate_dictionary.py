@@ -2,8 +2,8 @@
 """Generates DicomDictionary.Generated.cs: tag -> VR for implicit-VR parsing.
 
 Source: DCMTK's data dictionary (Debian package libdcmtk17: /usr/share/libdcmtk17/dicom.dic, BSD-3-Clause).
-Only plain (gggg,eeee) entries are emitted; the repeating groups (50xx, 60xx, 7Fxx), (0020,31xx), group
-lengths and private creators are rules in DicomDictionary.cs. Ambiguous VRs are resolved the way DCMTK reads
+Plain (gggg,eeee) entries are emitted, and the repeating groups 50xx/60xx/7Fxx under their base group;
+(0020,31xx), group lengths and private creators are rules in DicomDictionary.cs. Ambiguous VRs are resolved the way DCMTK reads
 implicit VR: xs -> US, ox/lt/px -> OW, up -> UL; item tags (na) are omitted.
 Usage: python3 generate_dictionary.py /usr/share/libdcmtk17/dicom.dic > DicomDictionary.Generated.cs
 """
@@ -18,6 +18,11 @@ for line in open(sys.argv[1], encoding="latin-1"):
     cols = line.rstrip("\n").split("\t")
     m = re.fullmatch(r"\(([0-9A-Fa-f]{4}),([0-9A-Fa-f]{4})\)", cols[0])
     if not m:
+        # Repeating groups 50xx/60xx/7Fxx are stored under their base group (5000, 6000, 7F00).
+        repeating = re.fullmatch(r"\((50|60|7F)00-\1FF,([0-9A-Fa-f]{4})\)", cols[0])
+        if repeating:
+            base, element = repeating.groups()
+            entries.setdefault((int(base + "00", 16) << 16) | int(element, 16), ALIASES.get(cols[1], cols[1]))
         continue
     vr = ALIASES.get(cols[1], cols[1])
     if vr == "na":

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Carevault.Dicom.Dictionary;
+using Carevault.Dicom.Text;
 
 namespace Carevault.Dicom.Parsing;
 

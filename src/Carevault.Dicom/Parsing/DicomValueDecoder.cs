@@ -1,3 +1,5 @@
+using Carevault.Dicom.Text;
+
 namespace Carevault.Dicom.Parsing;
 
 internal static class DicomValueDecoder

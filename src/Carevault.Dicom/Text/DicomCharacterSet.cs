@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Carevault.Dicom;
+namespace Carevault.Dicom.Text;
 
 /// <summary>
 /// Decodes text values under a Specific Character Set (0008,0005), PS3.3 §C.12.1.1.2 and PS3.5 §6.1.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Carevault.Dicom;
+namespace Carevault.Dicom.Text;
 
 /// <summary>
 /// Best-effort ISO 2022 decoding for DICOM code extensions (PS3.3 §C.12.1.1.2, Table C.12-3/C.12-4; PS3.5 §6.1.2.5).

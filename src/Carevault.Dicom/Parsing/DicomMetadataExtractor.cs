@@ -1,6 +1,6 @@
-using Carevault.Dicom.Parsing;
+using Carevault.Dicom.Text;
 
-namespace Carevault.Dicom;
+namespace Carevault.Dicom.Parsing;
 
 /// <summary>Creates strings only for the fields the model keeps (STYLE §5).</summary>
 internal static class DicomMetadataExtractor
