@@ -300,6 +300,24 @@ public class PdfReaderSyntheticTests
         Assert.Equal(PdfErrorKind.Encrypted, doc.ExtractText().Error!.Kind);
     }
 
+    [Fact]
+    public void Open_WhenHybridFileWithXRefStm_ReadsObjectsOnlyTheStreamLists()
+    {
+        // PDF 1.5 hybrid-reference file (§7.5.8.4): a classic table for old readers plus /XRefStm for compressed objects.
+        var builder = PdfBuilder.SimplePage(HelloContent).Add(6, "<< /Title (Hybrid) >>").Compress(6);
+        var modern = Encoding.Latin1.GetString(builder.BuildWithXrefStream("/Root 1 0 R", objectStreamNumber: 7, xrefStreamNumber: 8));
+        var body = modern[..modern.LastIndexOf("startxref", StringComparison.Ordinal)];
+        var table = new StringBuilder("xref\n0 6\n0000000000 65535 f \n");
+        for (var n = 1; n <= 5; n++) table.Append($"{body.IndexOf($"\n{n} 0 obj", StringComparison.Ordinal) + 1:D10} 00000 n \n");
+        var hybrid = PdfBuilder.Latin1(body + table + $"trailer\n<< /Size 9 /Root 1 0 R /Info 6 0 R /XRefStm {builder.LastXrefOffset} >>\nstartxref\n{body.Length}\n%%EOF\n");
+
+        var doc = TestFiles.Open(hybrid);
+
+        Assert.Equal(PdfDocumentStatus.Ok, doc.Status);
+        Assert.Equal("Hybrid", doc.Metadata.Title);
+        Assert.Equal("Hello clinical world", TestFiles.Text(doc));
+    }
+
     internal static string Ascii85Encode(byte[] data)
     {
         var sb = new StringBuilder("<~");
