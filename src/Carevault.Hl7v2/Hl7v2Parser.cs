@@ -284,7 +284,7 @@ public static class Hl7v2Parser
         builder.BeginSegment();
         int position;
         int fields;
-        if (isHeader)
+        if (isHeader && segment.Length > 3)
         {
             // HL7 v2.5.1 §2.14.9.1: MSH-1 is the field separator character itself, MSH-2 the encoding characters.
             int encodingEnd = segment[4..].IndexOf(separator);

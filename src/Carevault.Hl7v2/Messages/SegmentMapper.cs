@@ -124,7 +124,7 @@ internal sealed class SegmentMapper(Hl7Message message)
         var values = new List<Hl7ObservationValue>(Math.Max(1, obx5.RepetitionCount));
         for (int r = 0; r < obx5.RepetitionCount; r++)
         {
-            values.Add(ObservationValue(valueType, obx5.Repetition(r), $"segment {obx.Index + 1}, OBX-5"));
+            values.Add(ObservationValue(valueType, obx5.Repetition(r), obx.Index + 1));
         }
 
         var flags = new List<string>();
@@ -185,7 +185,7 @@ internal sealed class SegmentMapper(Hl7Message message)
         };
     }
 
-    private Hl7ObservationValue ObservationValue(string? valueType, Hl7Value value, string target)
+    private Hl7ObservationValue ObservationValue(string? valueType, Hl7Value value, int segmentNumber)
     {
         string text = value.GetString();
         switch (valueType)
@@ -209,9 +209,9 @@ internal sealed class SegmentMapper(Hl7Message message)
                     Number = sn.Comparator is null && sn.SeparatorOrSuffix is null ? sn.Number1 : null,
                 };
             case "DT" or "DTM" or "TS":
-                return new Hl7ObservationValue { Text = text, DateTime = Date(value.Component(1), target) };
+                return new Hl7ObservationValue { Text = text, DateTime = Date(value.Component(1), $"segment {segmentNumber}, OBX-5") };
             case "ED":
-                return new Hl7ObservationValue { Text = text, Encapsulated = Encapsulated(value, target) };
+                return new Hl7ObservationValue { Text = text, Encapsulated = Encapsulated(value, $"segment {segmentNumber}, OBX-5") };
             default:
                 return new Hl7ObservationValue { Text = text };
         }
@@ -269,21 +269,35 @@ internal sealed class SegmentMapper(Hl7Message message)
         return data with { Problem = code };
     }
 
-    private Hl7DateTime? Date(Hl7Segment segment, int field) =>
-        Date(segment.Field(field).Repetition(0).Component(1), $"{segment.Id}-{field}");
-
-    private Hl7DateTime? Date(Hl7Value value, string target)
+    private Hl7DateTime? Date(Hl7Segment segment, int field)
     {
+        Hl7Value value = segment.Field(field).Repetition(0).Component(1);
+        return TryDate(value, out Hl7DateTime? parsed) ? parsed : InvalidDate($"{segment.Id}-{field}");
+    }
+
+    private Hl7DateTime? Date(Hl7Value value, string target) =>
+        TryDate(value, out Hl7DateTime? parsed) ? parsed : InvalidDate(target);
+
+    /// <summary>True when empty (null result) or valid; the warning target is built only for the rare invalid value.</summary>
+    private static bool TryDate(Hl7Value value, out Hl7DateTime? result)
+    {
+        result = null;
         if (value.IsEmpty || value.IsExplicitNull)
         {
-            return null;
+            return true;
         }
 
         if (Hl7DateTime.TryParse(value.GetString().AsSpan().Trim(), out Hl7DateTime parsed))
         {
-            return parsed;
+            result = parsed;
+            return true;
         }
 
+        return false;
+    }
+
+    private Hl7DateTime? InvalidDate(string target)
+    {
         _warnings.Add(new Hl7Warning(Hl7WarningCode.InvalidDateTime, "A date/time is not a valid HL7 DTM.", target));
         return null;
     }
