@@ -58,8 +58,9 @@ public sealed class DicomFile
     public ReadOnlyMemory<byte> GetValue(in DicomElement element) => GetValue(Dataset, element);
 
     /// <summary>
-    /// The value of a text element decoded through the Specific Character Set in force, trailing padding (space,
-    /// NUL) removed; multiple values keep their backslashes. Null when absent or not text.
+    /// The value decoded as text through the Specific Character Set in force, trailing padding (space, NUL)
+    /// removed; multiple values keep their backslashes. Null when absent or a sequence. Meant for text VRs (and
+    /// UN/private values known to hold text); binary VRs decode to meaningless characters.
     /// </summary>
     public string? GetString(DicomDataset owner, DicomTag tag)
     {

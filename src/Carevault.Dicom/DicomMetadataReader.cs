@@ -156,7 +156,7 @@ public static class DicomMetadataReader
             var total = _eof ? _filled : _knownLength >= 0 ? _knownLength : long.MaxValue;
             var parsed = DicomFileParser.Parse(_buffer.AsSpan(0, _filled), options, total);
             var outOfData = !_eof && (parsed.NeedsMoreData || parsed.TransferSyntax.IsDeflated
-                || parsed.Error is { Code: DicomErrorCode.TruncatedElement or DicomErrorCode.MissingDelimiter or DicomErrorCode.NotDicom });
+                || parsed.Error is { Code: DicomErrorCode.TruncatedElement or DicomErrorCode.MissingDelimiter });
             result = ToResult(parsed, _buffer.AsSpan(0, _filled));
             return !outOfData;
         }

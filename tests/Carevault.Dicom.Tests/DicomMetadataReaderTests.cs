@@ -276,4 +276,19 @@ public sealed class DicomMetadataReaderTests
         Assert.Equal(DicomErrorCode.InputTooLarge, result.Error?.Code);
         Assert.Equal(DicomErrorKind.TooLarge, result.Error?.Kind);
     }
+
+    [Fact]
+    public void Read_LargeNonDicomStream_StopsAfterTheFirstChunk()
+    {
+        var bytes = new byte[4 * 1024 * 1024];
+        new Random(7).NextBytes(bytes);
+        bytes[0] = 0x7F; // group 0x..7F is odd in both byte orders: no plausible first element
+        bytes[1] = 0x7F;
+        using var stream = new CountingStream(new ForwardOnlyStream(new MemoryStream(bytes)));
+
+        var result = DicomMetadataReader.Read(stream);
+
+        Assert.Equal(DicomErrorCode.NotDicom, result.Error?.Code);
+        Assert.True(stream.BytesRead <= 64 * 1024, $"read {stream.BytesRead} bytes");
+    }
 }
