@@ -19,10 +19,10 @@ internal sealed class CMap
     public bool HasCodespace => _codespace.Count > 0;
     public bool IsEmpty => _chars.Count == 0 && _ranges.Count == 0 && _cidChars.Count == 0 && _cidRanges.Count == 0;
 
-    public static CMap Parse(ReadOnlySpan<byte> data)
+    public static CMap Parse(ReadOnlySpan<byte> data, int maxDepth = 16)
     {
         var cmap = new CMap();
-        var reader = new PdfSyntaxReader(data, 0, 8);
+        var reader = new PdfSyntaxReader(data, 0, maxDepth);
         var operands = new List<PdfObject>();
         var entries = 0;
         while (!reader.AtEnd)

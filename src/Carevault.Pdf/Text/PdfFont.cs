@@ -139,7 +139,7 @@ internal sealed class PdfFont
         if (store.Resolve(obj) is not PdfStream s) return null;
         var decoded = store.Decode(s);
         if (decoded.Status is not (DecodeStatus.Ok or DecodeStatus.Corrupt)) return null;
-        var cmap = CMap.Parse(decoded.Data);
+        var cmap = CMap.Parse(decoded.Data, store.Options.MaxNestingDepth);
         return cmap.IsEmpty && !cmap.HasCodespace ? null : cmap;
     }
 
