@@ -11,8 +11,8 @@ public sealed record DicomReaderOptions
     /// <summary>Largest accepted value of any element other than top-level Pixel Data (which is only located). Default 256 MiB.</summary>
     public long MaxElementLength { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>Deepest accepted sequence nesting (a top-level sequence is depth 1). Default 32; capped at 1000.</summary>
-    public int MaxDepth { get; init; } = 32;
+    /// <summary>Deepest accepted sequence nesting (a top-level sequence is depth 1). Default 64; capped at 256 to bound stack use.</summary>
+    public int MaxDepth { get; init; } = 64;
 
     /// <summary>Most items in one sequence, and most fragments in encapsulated pixel data. Default 100,000.</summary>
     public int MaxItems { get; init; } = 100_000;

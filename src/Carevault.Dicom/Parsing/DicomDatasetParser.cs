@@ -14,7 +14,7 @@ namespace Carevault.Dicom.Parsing;
 internal ref struct DicomDatasetParser
 {
     private const uint UndefinedLength = 0xFFFF_FFFF;
-    private const int HardDepthCap = 1000;
+    private const int HardDepthCap = 256; // ~4 frames per level: stays far inside a 1.5 MB thread stack
 
     private readonly ReadOnlySpan<byte> _data;
     private readonly DicomReaderOptions _options;
