@@ -7,7 +7,7 @@ namespace Carevault.Pdf.Tests;
 
 /// <summary>
 /// Differential test against poppler-utils (Debian package <c>poppler-utils</c>: pdfinfo, pdftotext).
-/// Per file: page count, title and encryption must match pdfinfo; text must contain ≥95% of pdftotext's words in
+/// Per file: page count, version, title, producer, dates and encryption must match pdfinfo -isodates; text must contain ≥95% of pdftotext's words in
 /// pdftotext's order (longest common subsequence of whitespace-separated words / pdftotext's word count), and ≥95%
 /// of our words must be poppler's (so we do not pass by emitting noise). A file poppler rejects we must reject too.
 /// Fails — never skips — when the tools are missing.
@@ -26,7 +26,7 @@ public class PopplerDifferentialTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Files))]
-    public void Open_ComparedWithPdfinfo_AgreesOnPagesTitleAndEncryption(string file)
+    public void Open_ComparedWithPdfinfo_AgreesOnPagesVersionInfoAndEncryption(string file)
     {
         var info = Pdfinfo(file);
         var ours = PdfReader.Open(TestFiles.Read(file));
@@ -45,11 +45,19 @@ public class PopplerDifferentialTests(ITestOutputHelper output)
         var popplerEncrypted = fields["Encrypted"].StartsWith("yes", StringComparison.Ordinal);
         Assert.Equal(popplerEncrypted, doc.IsEncrypted);
         fields.TryGetValue("Title", out var title);
+        Assert.Equal(fields["PDF version"], doc.Version);
         if (popplerEncrypted)
+        {
             Assert.Null(doc.Metadata.Title); // poppler decrypts with the password; we do not decrypt
+        }
         else
+        {
             Assert.Equal(title, doc.Metadata.Title);
-        output.WriteLine($"{file}: pages {doc.PageCount}, title '{title}', encrypted {popplerEncrypted}: agree");
+            Assert.Equal(fields.GetValueOrDefault("Producer"), doc.Metadata.Producer);
+            Assert.Equal(fields.GetValueOrDefault("CreationDate"), IsoDate(doc.Metadata.CreationDate));
+            Assert.Equal(fields.GetValueOrDefault("ModDate"), IsoDate(doc.Metadata.ModDate));
+        }
+        output.WriteLine($"{file}: pages {doc.PageCount}, version {doc.Version}, title '{title}', encrypted {popplerEncrypted}: agree");
     }
 
     [Theory]
@@ -91,11 +99,16 @@ public class PopplerDifferentialTests(ITestOutputHelper output)
         Assert.True(precision >= RequiredWordAgreement, $"only {precision:P1} of our words are pdftotext's");
     }
 
+    private static string? IsoDate(DateTimeOffset? d) =>
+        d is null ? null : d.Value.Offset == TimeSpan.Zero
+            ? d.Value.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : d.Value.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+
     private static IEnumerable<string> PasswordArgs(string file) =>
         Passwords.TryGetValue(file, out var pw) ? ["-upw", pw] : [];
 
     private static (int ExitCode, string Stdout, string Stderr) Pdfinfo(string file) =>
-        Run("pdfinfo", PasswordArgs(file).Concat(["-enc", "UTF-8", TestFiles.PathOf(file)]));
+        Run("pdfinfo", PasswordArgs(file).Concat(["-isodates", "-enc", "UTF-8", TestFiles.PathOf(file)]));
 
     private static Dictionary<string, string> ParseInfo(string stdout)
     {
