@@ -44,6 +44,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var path = PathOf(key);
         try
         {
@@ -64,6 +65,30 @@ public sealed class LocalFolderBlobStore : IBlobStore
     {
         File.Delete(PathOf(key));
         return Task.CompletedTask;
+    }
+
+    public async Task<bool> ReplacePrefixAsync(string key, ReadOnlyMemory<byte> prefix, CancellationToken ct)
+    {
+        var path = PathOf(key);
+        FileStream file;
+        try
+        {
+            // In place, as docs/decisions/0004 intends: a re-wrap touches 128 bytes, never the body.
+            file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 0, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        await using (file)
+        {
+            if (file.Length < prefix.Length)
+                throw new InvalidOperationException($"The blob is shorter than the {prefix.Length}-byte prefix to replace.");
+            await RandomAccess.WriteAsync(file.SafeFileHandle, prefix, 0, ct);
+            file.Flush(flushToDisk: true);
+        }
+        return true;
     }
 
     public async Task CheckWritableAsync(CancellationToken ct)
