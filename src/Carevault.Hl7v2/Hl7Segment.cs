@@ -21,7 +21,7 @@ public readonly struct Hl7Segment : IEquatable<Hl7Segment>
     public int Index { get; }
 
     /// <summary>The segment id bytes (e.g. "PID").</summary>
-    public ReadOnlySpan<byte> IdBytes => Field(0).Raw;
+    public ReadOnlySpan<byte> IdBytes => _table is null ? default : Field(0).Raw;
 
     /// <summary>The segment id (e.g. "PID", "ZLR").</summary>
     public string Id => Hl7SegmentIds.ToString(IdBytes);
@@ -34,6 +34,11 @@ public readonly struct Hl7Segment : IEquatable<Hl7Segment>
     {
         get
         {
+            if (_table is null)
+            {
+                return default;
+            }
+
             (int start, int end) = _table.SegmentRange(Index);
             return _table.Slice(start, end);
         }

@@ -33,7 +33,7 @@ public readonly struct Hl7Value : IEquatable<Hl7Value>
     private readonly int _start;
     private readonly int _end;
 
-    internal Hl7Value(Hl7SegmentTable table, int start, int end, Hl7ValueLevel level)
+    internal Hl7Value(Hl7SegmentTable? table, int start, int end, Hl7ValueLevel level)
     {
         Debug.Assert(start <= end, "ordered range");
         _table = table;
@@ -142,8 +142,8 @@ public readonly struct Hl7Value : IEquatable<Hl7Value>
     /// <summary>Not the same slice.</summary>
     public static bool operator !=(Hl7Value left, Hl7Value right) => !left.Equals(right);
 
-    private Hl7Value Empty(Hl7ValueLevel level) =>
-        _table is null ? default : new Hl7Value(_table, _end, _end, level);
+    // Keeps the requested level even for a default value, so navigation always descends and terminates.
+    private Hl7Value Empty(Hl7ValueLevel level) => new(_table, _end, _end, level);
 
     private int Count(byte separator) => Raw.Count(separator) + 1;
 

@@ -392,4 +392,18 @@ public class Hl7v2ParserTests
 
         Assert.Equal(["A", "B", "C", "D", "E"], ids);
     }
+
+    [Fact]
+    public void DefaultStructs_AreEmptyNotExceptions()
+    {
+        Hl7Segment segment = default;
+        Hl7Value value = default;
+
+        Assert.Equal(0, segment.FieldCount);
+        Assert.True(segment.Raw.IsEmpty);
+        Assert.True(segment.Field(1).IsEmpty);
+        Assert.Equal(string.Empty, value.GetString());
+        Assert.True(value.Component(3).SubComponent(2).IsEmpty);
+        Assert.Empty(new Hl7SegmentList());
+    }
 }
