@@ -63,7 +63,15 @@ public sealed class LocalFolderBlobStore : IBlobStore
 
     public Task DeleteAsync(string key, CancellationToken ct)
     {
-        File.Delete(PathOf(key));
+        var path = PathOf(key);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing was ever stored under this folder: already deleted.
+        }
         return Task.CompletedTask;
     }
 
