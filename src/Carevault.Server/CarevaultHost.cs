@@ -1,3 +1,4 @@
+using Carevault.Identity;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
 using Carevault.Server.Http;
@@ -33,6 +34,7 @@ public static class CarevaultHost
         services.AddCarevaultProblemDetails();
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
+        services.AddCarevaultIdentity(builder.Configuration);
         services.AddSingleton<BootstrapAdmin>();
         services.AddHostedService<DatabaseStartup>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -50,6 +52,8 @@ public static class CarevaultHost
         app.UseRouting();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.UseSwaggerUI(ui =>
@@ -59,6 +63,7 @@ public static class CarevaultHost
             ui.DocumentTitle = "Carevault API";
         });
         app.MapCarevaultHealth();
+        app.MapCarevaultIdentity();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Carevault.Storage.Blobs;
 using Carevault.Storage.Database;
+using Carevault.Storage.Keys;
 using Carevault.Storage.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,7 @@ public static class StorageServiceCollectionExtensions
             return new Db(settings.Database.Provider, settings.Database.ConnectionString!, settings.Database.SqliteSynchronous, settings.Database.SqliteBusyTimeoutMs);
         });
         services.AddSingleton<Migrator>();
+        services.AddSingleton(sp => MasterKeys.From(configuration, sp.GetRequiredService<StorageSettings>()));
         services.AddSingleton<IBlobStore>(sp => new LocalFolderBlobStore(sp.GetRequiredService<StorageSettings>().BlobPath));
         return services;
     }

@@ -38,6 +38,8 @@ public static class CarevaultCli
         check.SetAction(CheckConfig);
         config.Subcommands.Add(check);
         root.Subcommands.Add(config);
+
+        foreach (var command in AdminCommands.Create(NamedOptions)) root.Subcommands.Add(command);
         return root;
     }
 

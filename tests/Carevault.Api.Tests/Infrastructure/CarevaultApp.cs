@@ -4,6 +4,7 @@ using Carevault.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Carevault.Api.Tests.Infrastructure;
@@ -17,7 +18,7 @@ public sealed class CarevaultApp : IAsyncDisposable
     readonly TestDatabase _database;
     readonly WebApplicationFactory<Program> _factory;
 
-    CarevaultApp(TestDatabase database, IReadOnlyDictionary<string, string?> extraSettings)
+    CarevaultApp(TestDatabase database, IReadOnlyDictionary<string, string?> extraSettings, TimeProvider? clock)
     {
         _database = database;
         var settings = database.Settings();
@@ -26,6 +27,7 @@ public sealed class CarevaultApp : IAsyncDisposable
         {
             web.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
             web.ConfigureLogging(logging => logging.AddProvider(Logs));
+            if (clock is not null) web.ConfigureServices(services => services.AddSingleton(clock));
         });
     }
 
@@ -35,10 +37,10 @@ public sealed class CarevaultApp : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    public static async Task<CarevaultApp> StartAsync(DatabaseProvider provider, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<CarevaultApp> StartAsync(DatabaseProvider provider, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
-        var app = new CarevaultApp(database, settings ?? new Dictionary<string, string?>());
+        var app = new CarevaultApp(database, settings ?? new Dictionary<string, string?>(), clock);
         _ = app._factory.Server; // start now: migrations and bootstrap run before the first request
         return app;
     }

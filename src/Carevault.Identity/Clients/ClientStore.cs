@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using Carevault.Identity.Scopes;
+using Carevault.Storage.Database;
+using Dapper;
+
+namespace Carevault.Identity.Clients;
+
+/// <summary>A hospital system registered with a tenant: what it may ask for and how long its tokens live.</summary>
+public sealed record Client
+{
+    public required string Id { get; init; }
+    public required string TenantId { get; init; }
+    public required string Name { get; init; }
+    public required ScopeSet Scopes { get; init; }
+    public required TimeSpan TokenLifetime { get; init; }
+    public required bool Active { get; init; }
+}
+
+/// <summary>A new client or a rotated secret: the only moment the plain secret exists outside the caller.</summary>
+public sealed record IssuedClientSecret(Client Client, string Secret);
+
+/// <summary>
+/// Hospital clients. Every read and write but token-endpoint authentication names the tenant, so a caller can reach
+/// only its own tenant's clients. Authentication looks a client up by id alone: the id is what the caller presents.
+/// </summary>
+public sealed class ClientStore(Db db, TimeProvider clock)
+{
+    public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromHours(12);
+
+    sealed record Row(string Id, string TenantId, string Name, string SecretHash, string Scopes, long TokenLifetimeSeconds, string Status);
+
+    const string Columns = "id AS Id, tenant_id AS TenantId, name AS Name, secret_hash AS SecretHash, scopes AS Scopes, token_lifetime_seconds AS TokenLifetimeSeconds, status AS Status";
+
+    public async Task<IssuedClientSecret> CreateAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, CancellationToken ct)
+    {
+        var lifetime = tokenLifetime ?? DefaultTokenLifetime;
+        if (lifetime <= TimeSpan.Zero || lifetime > MaxTokenLifetime)
+            throw new ArgumentOutOfRangeException(nameof(tokenLifetime), $"Token lifetime must be between 1 second and {MaxTokenLifetime.TotalHours} hours.");
+        var secret = ClientSecret.Generate();
+        var row = new Row("cli_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), tenantId, name, ClientSecret.Hash(secret), scopes.ToString(), (long)lifetime.TotalSeconds, "active");
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO clients (id, tenant_id, name, secret_hash, scopes, token_lifetime_seconds, status, created_at, secret_rotated_at)
+            VALUES (@Id, @TenantId, @Name, @SecretHash, @Scopes, @TokenLifetimeSeconds, @Status, @now, @now)
+            """, new { row.Id, row.TenantId, row.Name, row.SecretHash, row.Scopes, row.TokenLifetimeSeconds, row.Status, now }, cancellationToken: ct));
+        return new IssuedClientSecret(ToClient(row), secret);
+    }
+
+    public async Task<IReadOnlyList<Client>> ListAsync(string tenantId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM clients WHERE tenant_id = @tenantId ORDER BY created_at, id", new { tenantId }, cancellationToken: ct));
+        return rows.Select(ToClient).ToList();
+    }
+
+    /// <summary>Replaces the secret; the old one stops working at once. Null when the tenant has no such client.</summary>
+    public async Task<IssuedClientSecret?> RotateSecretAsync(string tenantId, string clientId, CancellationToken ct)
+    {
+        var secret = ClientSecret.Generate();
+        await using var connection = await db.OpenAsync(ct);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE clients SET secret_hash = @hash, secret_rotated_at = @now WHERE tenant_id = @tenantId AND id = @clientId AND status = 'active'",
+            new { hash = ClientSecret.Hash(secret), now = clock.GetUtcNow().ToUnixTimeMilliseconds(), tenantId, clientId }, cancellationToken: ct));
+        if (changed == 0) return null;
+        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM clients WHERE id = @clientId", new { clientId }, cancellationToken: ct));
+        return new IssuedClientSecret(ToClient(row), secret);
+    }
+
+    /// <summary>Revokes a client: it can obtain no more tokens. False when the tenant has no such client.</summary>
+    public async Task<bool> RevokeAsync(string tenantId, string clientId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE clients SET status = 'revoked' WHERE tenant_id = @tenantId AND id = @clientId", new { tenantId, clientId }, cancellationToken: ct)) > 0;
+    }
+
+    /// <summary>
+    /// Authenticates a client by id and secret. Null for an unknown client, a wrong secret or a revoked client alike,
+    /// and the hash is computed in every case, so neither the answer nor its timing tells which.
+    /// </summary>
+    public async Task<Client?> AuthenticateAsync(string clientId, string secret, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM clients WHERE id = @clientId", new { clientId }, cancellationToken: ct));
+        var verified = ClientSecret.Verify(secret, row?.SecretHash ?? DummyHash);
+        return row is not null && verified && row.Status == "active" ? ToClient(row) : null;
+    }
+
+    static readonly string DummyHash = ClientSecret.Hash(ClientSecret.Generate());
+
+    static Client ToClient(Row row)
+    {
+        // Scopes were validated when stored; a row that no longer parses grants nothing.
+        if (!ScopeSet.TryParse(row.Scopes, out var scopes)) scopes = ScopeSet.Empty;
+        return new Client
+        {
+            Id = row.Id,
+            TenantId = row.TenantId,
+            Name = row.Name,
+            Scopes = scopes,
+            TokenLifetime = TimeSpan.FromSeconds(row.TokenLifetimeSeconds),
+            Active = row.Status == "active",
+        };
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+using Carevault.Identity.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Identity.Endpoints;
+
+/// <summary>
+/// <c>/.well-known/jwks.json</c>: the public keys that verify Carevault tokens (RFC 7517), and
+/// <c>/.well-known/smart-configuration</c>: SMART App Launch 2.0 discovery, stating only what is implemented.
+/// </summary>
+public static class DiscoveryEndpoints
+{
+    public sealed record Jwk(
+        [property: JsonPropertyName("kty")] string Kty,
+        [property: JsonPropertyName("crv")] string Crv,
+        [property: JsonPropertyName("x")] string X,
+        [property: JsonPropertyName("y")] string Y,
+        [property: JsonPropertyName("kid")] string Kid,
+        [property: JsonPropertyName("use")] string Use,
+        [property: JsonPropertyName("alg")] string Alg);
+
+    public sealed record JwkSet([property: JsonPropertyName("keys")] IReadOnlyList<Jwk> Keys);
+
+    public sealed record SmartConfiguration(
+        [property: JsonPropertyName("issuer")] string Issuer,
+        [property: JsonPropertyName("jwks_uri")] string JwksUri,
+        [property: JsonPropertyName("token_endpoint")] string TokenEndpoint,
+        [property: JsonPropertyName("grant_types_supported")] IReadOnlyList<string> GrantTypesSupported,
+        [property: JsonPropertyName("token_endpoint_auth_methods_supported")] IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
+        [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string> ScopesSupported,
+        [property: JsonPropertyName("capabilities")] IReadOnlyList<string> Capabilities);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/.well-known").AllowAnonymous().WithTags("Discovery");
+        group.MapGet("/jwks.json", JwksAsync).WithName("Jwks").WithSummary("Public keys that verify access tokens.");
+        group.MapGet("/smart-configuration", Smart).WithName("SmartConfiguration").WithSummary("SMART on FHIR discovery.");
+    }
+
+    static async Task<Ok<JwkSet>> JwksAsync(SigningKeyRing keys, HttpContext http, CancellationToken ct)
+    {
+        await keys.CurrentAsync(ct); // the first key exists before anyone needs to verify with it
+        var jwks = (await keys.KeysAsync(ct)).Select(k => new Jwk("EC", "P-256", k.X, k.Y, k.Kid, "sig", SigningKeyRing.Algorithm)).ToList();
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return TypedResults.Ok(new JwkSet(jwks));
+    }
+
+    static Ok<SmartConfiguration> Smart(TokenOptions options) => TypedResults.Ok(new SmartConfiguration(
+        options.Issuer,
+        options.Issuer + "/.well-known/jwks.json",
+        options.Issuer + "/oauth/token",
+        ["client_credentials"],
+        ["client_secret_basic", "client_secret_post"],
+        ["system/*.cruds", "system/*.rs"],
+        ["permission-v2"]));
+}

@@ -1,0 +1,39 @@
+using Carevault.Identity.Authentication;
+using Carevault.Identity.Clients;
+using Carevault.Identity.Endpoints;
+using Carevault.Identity.Tenants;
+using Carevault.Identity.Tokens;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Carevault.Identity;
+
+/// <summary>
+/// The identity module's entry: tenants, hospital clients, tokens and their validation.
+/// Structural considerations: tokens are self-contained JWTs (no database read per request) signed by a key ring
+/// shared through the database; secrets and private keys are stored only hashed or sealed. See decision 0006.
+/// </summary>
+public static class IdentityModule
+{
+    public static IServiceCollection AddCarevaultIdentity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => TokenOptions.From(configuration));
+        services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton<ClientStore>();
+        services.AddSingleton<TenantStore>();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        return services;
+    }
+
+    public static void MapCarevaultIdentity(this IEndpointRouteBuilder app)
+    {
+        TokenEndpoint.Map(app);
+        DiscoveryEndpoints.Map(app);
+        MeEndpoint.Map(app);
+    }
+}

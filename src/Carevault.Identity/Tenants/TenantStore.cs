@@ -1,0 +1,32 @@
+using System.Text.RegularExpressions;
+using Carevault.Storage.Database;
+using Dapper;
+
+namespace Carevault.Identity.Tenants;
+
+/// <summary>A hospital, lab or clinic: the boundary no data crosses.</summary>
+public sealed record Tenant(string Id, string Name);
+
+public sealed partial class TenantStore(Db db, TimeProvider clock)
+{
+    /// <summary>Creates a tenant. Ids are short lowercase slugs chosen by the operator (they appear in logs, not data).</summary>
+    public async Task<Tenant?> CreateAsync(string id, string name, CancellationToken ct)
+    {
+        if (!IdPattern().IsMatch(id)) throw new ArgumentException("Tenant ids are 2-40 characters of a-z, 0-9 and '-', starting with a letter.", nameof(id));
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 200) throw new ArgumentException("A tenant name is 1-200 characters.", nameof(name));
+        await using var connection = await db.OpenAsync(ct);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO tenants (id, name, created_at) VALUES (@id, @name, @now) ON CONFLICT (id) DO NOTHING",
+            new { id, name, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+        return inserted == 0 ? null : new Tenant(id, name);
+    }
+
+    public async Task<Tenant?> FindAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Tenant>(new CommandDefinition("SELECT id AS Id, name AS Name FROM tenants WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")]
+    private static partial Regex IdPattern();
+}

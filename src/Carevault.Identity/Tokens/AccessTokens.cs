@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Carevault.Identity.Scopes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Carevault.Identity.Tokens;
+
+/// <summary>Claim names of Carevault access tokens beyond the registered JWT claims (RFC 7519 §4.1).</summary>
+public static class CarevaultClaims
+{
+    public const string Tenant = "tenant";
+    public const string Scope = "scope";
+    public const string ClientId = "client_id";
+    public const string Kind = "kind";
+    public const string Role = "role";
+}
+
+/// <summary>An access token as issued: the JWT and when it stops working.</summary>
+public sealed record IssuedToken(string AccessToken, TimeSpan Lifetime, ScopeSet Scopes);
+
+/// <summary>Issues and validates Carevault access tokens: JWTs signed with ES256 from the <see cref="SigningKeyRing"/>.</summary>
+public sealed class AccessTokens(SigningKeyRing keys, TokenOptions options, TimeProvider clock)
+{
+    static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+    readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
+
+    public async Task<IssuedToken> IssueForClientAsync(string tenantId, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct)
+    {
+        var key = await keys.CurrentAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = options.Issuer,
+            Audience = options.Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            SigningCredentials = new SigningCredentials(key.Key, SigningKeyRing.Algorithm),
+            TokenType = "at+jwt", // RFC 9068 §2.1
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = clientId,
+                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+                [CarevaultClaims.ClientId] = clientId,
+                [CarevaultClaims.Tenant] = tenantId,
+                [CarevaultClaims.Kind] = "client",
+                [CarevaultClaims.Scope] = scopes.ToString(),
+            },
+        };
+        return new IssuedToken(_handler.CreateToken(descriptor), lifetime, scopes);
+    }
+
+    /// <summary>Validates signature (ES256 only, known kid), issuer, audience, expiry and not-before.</summary>
+    public async Task<ClaimsIdentity?> ValidateAsync(string token, string authenticationType, CancellationToken ct)
+    {
+        if (!_handler.CanReadToken(token)) return null;
+        JsonWebToken jwt;
+        try
+        {
+            jwt = _handler.ReadJsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        if (jwt.Alg != SigningKeyRing.Algorithm || string.IsNullOrEmpty(jwt.Kid)) return null;
+        var key = await keys.FindAsync(jwt.Kid, ct);
+        if (key is null) return null;
+
+        var result = await _handler.ValidateTokenAsync(jwt, new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.Audience,
+            IssuerSigningKey = key.Key,
+            ValidAlgorithms = [SigningKeyRing.Algorithm],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                return notBefore is { } nbf && expires is { } exp && nbf - ClockSkew <= now && now < exp + ClockSkew;
+            },
+            AuthenticationType = authenticationType,
+            NameClaimType = JwtRegisteredClaimNames.Sub,
+            RoleClaimType = CarevaultClaims.Role,
+        });
+        return result.IsValid ? result.ClaimsIdentity : null;
+    }
+}

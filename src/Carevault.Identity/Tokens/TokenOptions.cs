@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Carevault.Identity.Tokens;
+
+/// <summary>
+/// Where tokens come from and are meant for. <c>PublicUrl</c> is the address clients use (behind a load balancer,
+/// the balancer's); it is both the token issuer and, with <c>/fhir</c>, the audience — the same on every instance.
+/// </summary>
+public sealed record TokenOptions(string Issuer, string Audience)
+{
+    public static TokenOptions From(IConfiguration configuration)
+    {
+        var publicUrl = configuration["PublicUrl"];
+        if (string.IsNullOrWhiteSpace(publicUrl))
+            publicUrl = (configuration["Urls"] ?? "http://127.0.0.1:8080").Split(';')[0].Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal);
+        publicUrl = publicUrl.TrimEnd('/');
+        return new TokenOptions(publicUrl, publicUrl + "/fhir");
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Carevault.Identity.Clients;
+using Carevault.Identity.Scopes;
+using Carevault.Identity.Tenants;
+using Carevault.Identity.Tokens;
+using Carevault.Storage.Migrations;
+
+namespace Carevault.Server.Cli;
+
+/// <summary>
+/// Operator commands that work on the configured database directly: <c>tenants create</c>, <c>clients create |
+/// list | rotate-secret | revoke</c>, <c>keys rotate-signing</c>.
+/// </summary>
+public static class AdminCommands
+{
+    public static IEnumerable<Command> Create(Func<ParseResult, Dictionary<string, string?>> namedOptions)
+    {
+        var tenantId = new Argument<string>("id") { Description = "Tenant id: 2-40 characters of a-z, 0-9, '-'." };
+        var tenantName = new Option<string>("--name") { Description = "Display name, e.g. the hospital's name.", Required = true };
+        var createTenant = new Command("create", "Create a tenant (a hospital, lab or clinic).") { tenantId, tenantName };
+        createTenant.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            var tenant = await services.GetRequiredService<TenantStore>().CreateAsync(parse.GetValue(tenantId)!, parse.GetValue(tenantName)!, ct);
+            if (tenant is null) return Fail($"Tenant '{parse.GetValue(tenantId)}' already exists.");
+            Console.Out.WriteLine($"Created tenant {tenant.Id}.");
+            return 0;
+        }));
+        yield return new Command("tenants", "Manage tenants.") { createTenant };
+
+        var tenant = new Option<string>("--tenant") { Description = "Tenant id.", Required = true };
+        var clientName = new Option<string>("--name") { Description = "What the client is, e.g. 'LIS interface'.", Required = true };
+        var scopes = new Option<string>("--scopes") { Description = "Granted SMART scopes, space-separated, e.g. 'system/Observation.cruds system/Patient.rs'.", Required = true };
+        var lifetime = new Option<int?>("--token-minutes") { Description = "Access-token lifetime in minutes (default 30)." };
+        var createClient = new Command("create", "Register a hospital system; prints its secret once.") { tenant, clientName, scopes, lifetime };
+        createClient.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            if (!ScopeSet.TryParse(parse.GetValue(scopes), out var granted) || granted.Values.Count == 0) return Fail("--scopes holds an invalid scope.");
+            if (await services.GetRequiredService<TenantStore>().FindAsync(parse.GetValue(tenant)!, ct) is null) return Fail("No such tenant.");
+            var minutes = parse.GetValue(lifetime);
+            var issued = await services.GetRequiredService<ClientStore>().CreateAsync(parse.GetValue(tenant)!, parse.GetValue(clientName)!, granted,
+                minutes is { } m ? TimeSpan.FromMinutes(m) : null, ct);
+            PrintSecret(issued);
+            return 0;
+        }));
+        var listClients = new Command("list", "List a tenant's clients and their scopes.") { tenant };
+        listClients.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            foreach (var client in await services.GetRequiredService<ClientStore>().ListAsync(parse.GetValue(tenant)!, ct))
+                Console.Out.WriteLine($"{client.Id}  {(client.Active ? "active " : "revoked")}  {client.TokenLifetime.TotalMinutes,4} min  {client.Name}  [{client.Scopes}]");
+            return 0;
+        }));
+        var clientId = new Argument<string>("client-id");
+        var rotate = new Command("rotate-secret", "Replace a client's secret; prints the new one once.") { clientId, tenant };
+        rotate.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            var issued = await services.GetRequiredService<ClientStore>().RotateSecretAsync(parse.GetValue(tenant)!, parse.GetValue(clientId)!, ct);
+            if (issued is null) return Fail("No such active client in that tenant.");
+            PrintSecret(issued);
+            return 0;
+        }));
+        var revoke = new Command("revoke", "Revoke a client: it gets no more tokens.") { clientId, tenant };
+        revoke.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            if (!await services.GetRequiredService<ClientStore>().RevokeAsync(parse.GetValue(tenant)!, parse.GetValue(clientId)!, ct)) return Fail("No such client in that tenant.");
+            Console.Out.WriteLine("Revoked. Tokens already issued stay valid until they expire (at most their lifetime).");
+            return 0;
+        }));
+        yield return new Command("clients", "Manage hospital systems (OAuth clients).") { createClient, listClients, rotate, revoke };
+
+        var rotateSigning = new Command("rotate-signing", "Start signing tokens with a new key; old keys verify until their tokens expire.");
+        rotateSigning.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            var kid = await services.GetRequiredService<SigningKeyRing>().RotateAsync(2 * ClientStore.MaxTokenLifetime, ct);
+            Console.Out.WriteLine($"New signing key {kid}. Running servers pick it up within a minute.");
+            return 0;
+        }));
+        yield return new Command("keys", "Manage keys.") { rotateSigning };
+    }
+
+    static void PrintSecret(IssuedClientSecret issued)
+    {
+        Console.Out.WriteLine($"client_id:     {issued.Client.Id}");
+        Console.Out.WriteLine($"client_secret: {issued.Secret}");
+        Console.Out.WriteLine($"scopes:        {issued.Client.Scopes}");
+        Console.Out.WriteLine("The secret is shown once and stored only as a hash.");
+    }
+
+    static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 1;
+    }
+
+    static async Task<int> WithServicesAsync(ParseResult parse, Func<ParseResult, Dictionary<string, string?>> namedOptions, Func<IServiceProvider, Task<int>> action)
+    {
+        await using var app = CarevaultHost.Build([.. parse.UnmatchedTokens], namedOptions(parse));
+        try
+        {
+            await app.Services.GetRequiredService<Migrator>().MigrateAsync(TimeProvider.System, CancellationToken.None);
+            return await action(app.Services);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+}

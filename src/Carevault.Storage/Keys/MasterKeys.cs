@@ -1,0 +1,70 @@
+using Carevault.Crypto;
+using Microsoft.Extensions.Configuration;
+
+namespace Carevault.Storage.Keys;
+
+/// <summary>
+/// The master key ring that seals everything Carevault encrypts at rest (blobs, token-signing keys).
+/// From <c>Secrets:MasterKey</c> (environment: <c>CAREVAULT_SECRETS__MASTERKEY</c>, <c>id:base64,…</c>, active first),
+/// else the key file <c>Secrets:MasterKeyFile</c> (default <c>{DataDirectory}/master.key</c>, mode 0600 or refused).
+/// When neither exists and <c>Secrets:GenerateMasterKey</c> is true (the default, for a laptop's first start), a key
+/// file is generated; <c>carevault security check</c> flags that as a development key.
+/// </summary>
+public sealed class MasterKeys
+{
+    readonly string? _filePath;
+    MasterKeyRing _ring;
+
+    MasterKeys(MasterKeyRing ring, string? filePath, bool generated)
+    {
+        _ring = ring;
+        _filePath = filePath;
+        Generated = generated;
+    }
+
+    public MasterKeyRing Ring => Volatile.Read(ref _ring);
+
+    /// <summary>True when this process generated the key file (no operator-provided key).</summary>
+    public bool Generated { get; }
+
+    /// <summary>Where the key ring lives when it is a file; null when it came from the environment.</summary>
+    public string? FilePath => _filePath;
+
+    public static MasterKeys From(IConfiguration configuration, StorageSettings storage)
+    {
+        if (configuration["Secrets:MasterKey"] is { Length: > 0 } inline)
+            return new MasterKeys(MasterKeyRing.FromBase64(inline), null, generated: false);
+
+        var path = configuration["Secrets:MasterKeyFile"] is { Length: > 0 } configured ? configured : Path.Combine(storage.DataDirectory, "master.key");
+        if (File.Exists(path)) return new MasterKeys(MasterKeyFile.Load(path), path, generated: false);
+        if (!configuration.GetValue("Secrets:GenerateMasterKey", true))
+            throw new InvalidOperationException($"No master key: set Secrets:MasterKey or create the key file {path}.");
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        try
+        {
+            return new MasterKeys(MasterKeyFile.GenerateAndActivate(path), path, generated: true);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return new MasterKeys(MasterKeyFile.Load(path), path, generated: false); // another process won the race
+        }
+    }
+
+    /// <summary>Encrypts a small secret (a private key) with a fresh data key wrapped by the active master key.</summary>
+    public async Task<byte[]> SealAsync(byte[] secret, CancellationToken ct)
+    {
+        using var plaintext = new MemoryStream(secret, writable: false);
+        using var sealedBytes = new MemoryStream();
+        await BlobCipher.EncryptAsync(plaintext, sealedBytes, Ring, cancellationToken: ct);
+        return sealedBytes.ToArray();
+    }
+
+    public async Task<byte[]> UnsealAsync(byte[] sealedBytes, CancellationToken ct)
+    {
+        await using var decrypting = DecryptingStream.Open(new MemoryStream(sealedBytes, writable: false), Ring);
+        using var plaintext = new MemoryStream();
+        await decrypting.CopyToAsync(plaintext, ct);
+        return plaintext.ToArray();
+    }
+}
