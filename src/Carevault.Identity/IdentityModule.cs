@@ -1,6 +1,7 @@
 using Carevault.Identity.Authentication;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Endpoints;
+using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Carevault.Identity.Tokens;
 using Microsoft.AspNetCore.Authentication;
@@ -24,8 +25,12 @@ public static class IdentityModule
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<ClientStore>();
         services.AddSingleton<TenantStore>();
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<UserStore>();
+        services.AddAuthentication(CarevaultAuthentication.SchemeName)
+            .AddPolicyScheme(CarevaultAuthentication.SchemeName, null, policy => policy.ForwardDefaultSelector = CarevaultAuthentication.SelectScheme)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         return services;
     }
@@ -35,5 +40,6 @@ public static class IdentityModule
         TokenEndpoint.Map(app);
         DiscoveryEndpoints.Map(app);
         MeEndpoint.Map(app);
+        SignInEndpoints.Map(app);
     }
 }

@@ -99,7 +99,7 @@ public sealed class SigningKeyRing(Db db, MasterKeys masterKeys, TimeProvider cl
         {
             await using var connection = await db.OpenAsync(ct);
             var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-                "SELECT kid AS Kid, public_x AS PublicX, public_y AS PublicY, private_key AS PrivateKey, created_at AS CreatedAt, verify_until AS VerifyUntil FROM signing_keys ORDER BY created_at DESC, kid",
+                "SELECT kid AS Kid, public_x AS PublicX, public_y AS PublicY, private_key AS PrivateKey, created_at AS CreatedAt, verify_until AS VerifyUntil FROM signing_keys ORDER BY CASE WHEN verify_until IS NULL THEN 0 ELSE 1 END, created_at DESC, kid",
                 cancellationToken: ct));
             var keys = new List<SigningKey>();
             foreach (var row in rows)

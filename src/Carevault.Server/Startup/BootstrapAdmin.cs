@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Carevault.Storage.Database;
 using Dapper;
-using Microsoft.AspNetCore.Identity;
+using Carevault.Identity.People;
 
 namespace Carevault.Server.Startup;
 
@@ -30,7 +30,7 @@ public sealed class BootstrapAdmin(Db db, TimeProvider clock)
         if (won == 0) return null;
 
         var password = RandomNumberGenerator.GetString(Alphabet, 24);
-        var hash = new PasswordHasher<Credential>().HashPassword(null!, password);
+        var hash = SignInService.HashPassword(password);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO tenants (id, name, created_at) VALUES (@SystemTenantId, 'Carevault operators', @now)",
             new { SystemTenantId, now }, transaction, cancellationToken: ct));

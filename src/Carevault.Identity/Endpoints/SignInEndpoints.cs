@@ -1,0 +1,61 @@
+using Carevault.Identity.Authentication;
+using Carevault.Identity.People;
+using Carevault.Identity.Tenants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Identity.Endpoints;
+
+/// <summary><c>/api/auth</c>: people sign in, sign out and change their password.</summary>
+public static class SignInEndpoints
+{
+    public sealed record SignInRequest(string Tenant, string Username, string Password);
+    public sealed record SignInResponse(string Tenant, string UserId, string Username, string Role, DateTimeOffset ExpiresAt);
+    public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/auth").WithTags("Sign-in");
+        group.MapPost("/login", SignInAsync).AllowAnonymous().WithName("SignIn")
+            .WithSummary("Sign in with tenant, username and password; sets the session cookie.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/logout", SignOutAsync).RequireAuthorization().WithName("SignOut")
+            .WithSummary("End the current session.").ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/password", ChangePasswordAsync).RequireAuthorization().WithName("ChangePassword")
+            .WithSummary("Change the signed-in user's password; ends their other sessions.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesValidationProblem();
+    }
+
+    static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> SignInAsync(SignInRequest request, SignInService signIn, HttpContext http, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Tenant) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password)
+            || request.Tenant.Length > 100 || request.Username.Length > 200 || request.Password.Length > PasswordPolicy.MaximumLength)
+            return TypedResults.Problem(statusCode: 400, detail: "tenant, username and password are required.");
+        var session = await signIn.SignInAsync(request.Tenant, request.Username, request.Password, ct);
+        if (session is null)
+            return TypedResults.Problem(statusCode: 401, detail: "The sign-in details are not valid, or the account is temporarily locked.");
+        SessionAuthenticationHandler.WriteCookie(http, session.Token, session.ExpiresAt);
+        var user = session.User;
+        return TypedResults.Ok(new SignInResponse(user.TenantId, user.UserId, user.Username, user.Role, session.ExpiresAt));
+    }
+
+    static async Task<NoContent> SignOutAsync(SignInService signIn, HttpContext http, CancellationToken ct)
+    {
+        if (http.Request.Cookies.TryGetValue(SessionAuthenticationHandler.CookieName, out var token)) await signIn.SignOutAsync(token, ct);
+        SessionAuthenticationHandler.DeleteCookie(http);
+        return TypedResults.NoContent();
+    }
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePasswordAsync(ChangePasswordRequest request, SignInService signIn, HttpContext http, CancellationToken ct)
+    {
+        if (CallerContext.From(http.User) is not { Kind: "user" } caller || !http.Request.Cookies.TryGetValue(SessionAuthenticationHandler.CookieName, out var token))
+            return TypedResults.Problem(statusCode: 403, detail: "Only a signed-in person can change a password.");
+        var user = new SignedInUser(caller.TenantId, caller.Subject, http.User.FindFirst("name")?.Value ?? "", http.User.FindFirst("role")?.Value ?? "");
+        var problem = await signIn.ChangePasswordAsync(user, request.CurrentPassword ?? "", request.NewPassword ?? "", token, ct);
+        return problem is null
+            ? TypedResults.NoContent()
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newPassword"] = [problem] }, type: "urn:carevault:problem:validation-failed");
+    }
+}

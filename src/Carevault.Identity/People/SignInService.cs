@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Text;
+using Carevault.Storage.Database;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+
+namespace Carevault.Identity.People;
+
+/// <summary>A signed-in person as a session knows them.</summary>
+public sealed record SignedInUser(string TenantId, string UserId, string Username, string Role);
+
+/// <summary>A new session: the cookie value (shown to the browser only) and who it is for.</summary>
+public sealed record NewSession(string Token, SignedInUser User, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Password sign-in with lockout, and server-side sessions. Every failure — unknown tenant or user, wrong password,
+/// disabled or locked account — looks the same to the caller and costs about the same time (a hash is always checked).
+/// </summary>
+public sealed class SignInService(Db db, TimeProvider clock)
+{
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
+    static readonly PasswordHasher<SignedInUser> Hasher = new();
+    static readonly string DummyHash = Hasher.HashPassword(null!, "carevault-dummy-password-for-timing");
+
+    sealed record UserRow(string Id, string TenantId, string Username, string PasswordHash, string Role, string Status, long FailedLogins, long LockedUntil);
+
+    public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
+
+    public async Task<NewSession?> SignInAsync(string tenantId, string username, string password, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var user = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition("""
+            SELECT id AS Id, tenant_id AS TenantId, username AS Username, password_hash AS PasswordHash, role AS Role, status AS Status,
+                   failed_logins AS FailedLogins, locked_until AS LockedUntil
+            FROM users WHERE tenant_id = @tenantId AND username = @username
+            """, new { tenantId, username }, cancellationToken: ct));
+        var now = clock.GetUtcNow();
+        var usable = user is not null && user.Status == "active" && user.LockedUntil <= now.ToUnixTimeMilliseconds();
+        var verdict = Hasher.VerifyHashedPassword(null!, usable ? user!.PasswordHash : DummyHash, password);
+        if (!usable) return null;
+
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            var failures = (int)user!.FailedLogins + 1;
+            var lockedUntil = Lockout.DelayAfter(failures) is { } delay && delay > TimeSpan.Zero ? (now + delay).ToUnixTimeMilliseconds() : 0;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET failed_logins = @failures, locked_until = @lockedUntil WHERE id = @Id",
+                new { failures, lockedUntil, user.Id }, cancellationToken: ct));
+            return null;
+        }
+
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var expires = now + SessionLifetime;
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var newHash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? HashPassword(password) : user!.PasswordHash;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET failed_logins = 0, locked_until = 0, password_hash = @newHash WHERE id = @Id",
+            new { newHash, user!.Id }, transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) VALUES (@hash, @TenantId, @Id, @now, @expires)",
+            new { hash = HashToken(token), user.TenantId, user.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
+            transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return new NewSession(token, new SignedInUser(user.TenantId, user.Id, user.Username, user.Role), expires);
+    }
+
+    /// <summary>The user of a live session, or null for an unknown, expired or revoked one, or a disabled user.</summary>
+    public async Task<SignedInUser?> FindSessionAsync(string token, CancellationToken ct)
+    {
+        if (token.Length is 0 or > 100) return null;
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<SignedInUser>(new CommandDefinition("""
+            SELECT u.tenant_id AS TenantId, u.id AS UserId, u.username AS Username, u.role AS Role
+            FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
+            WHERE s.token_hash = @hash AND s.revoked_at IS NULL AND s.expires_at > @now AND u.status = 'active'
+            """, new { hash = HashToken(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+    }
+
+    public async Task SignOutAsync(string token, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET revoked_at = @now WHERE token_hash = @hash AND revoked_at IS NULL",
+            new { hash = HashToken(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Changes a password after checking the current one; ends every other session of the user.
+    /// Null on success, else a reason safe to show.
+    /// </summary>
+    public async Task<string?> ChangePasswordAsync(SignedInUser user, string currentPassword, string newPassword, string keepSessionToken, CancellationToken ct)
+    {
+        if (PasswordPolicy.Check(newPassword, user.Username) is { } problem) return problem;
+        await using var connection = await db.OpenAsync(ct);
+        var hash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT password_hash FROM users WHERE tenant_id = @TenantId AND id = @UserId", new { user.TenantId, user.UserId }, cancellationToken: ct));
+        if (hash is null || Hasher.VerifyHashedPassword(null!, hash, currentPassword) == PasswordVerificationResult.Failed)
+            return "The current password is not correct.";
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @newHash, password_changed_at = @now WHERE tenant_id = @TenantId AND id = @UserId",
+            new { newHash = HashPassword(newPassword), now, user.TenantId, user.UserId }, transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET revoked_at = @now WHERE user_id = @UserId AND revoked_at IS NULL AND token_hash <> @keep",
+            new { now, user.UserId, keep = HashToken(keepSessionToken) }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return null;
+    }
+
+    static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}

@@ -1,0 +1,37 @@
+using Carevault.Storage.Database;
+using Dapper;
+
+namespace Carevault.Identity.People;
+
+/// <summary>A person's account in a tenant.</summary>
+public sealed record User(string Id, string TenantId, string Username, string Role, string Status);
+
+/// <summary>People's accounts; every method names the tenant.</summary>
+public sealed class UserStore(Db db, TimeProvider clock)
+{
+    /// <summary>Creates an active user; null when the username is taken in that tenant. Throws on an invalid role or password.</summary>
+    public async Task<User?> CreateAsync(string tenantId, string username, string password, string role, CancellationToken ct)
+    {
+        if (!Roles.All.Contains(role)) throw new ArgumentException($"Role must be one of: {string.Join(", ", Roles.All)}.", nameof(role));
+        if (string.IsNullOrWhiteSpace(username) || username.Length > 200) throw new ArgumentException("A username is 1-200 characters.", nameof(username));
+        if (PasswordPolicy.Check(password, username) is { } problem) throw new ArgumentException(problem, nameof(password));
+        var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "active");
+        await using var connection = await db.OpenAsync(ct);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at)
+            VALUES (@Id, @TenantId, @Username, @hash, @Role, @Status, @now)
+            ON CONFLICT (tenant_id, username) DO NOTHING
+            """, new { user.Id, user.TenantId, user.Username, hash = SignInService.HashPassword(password), user.Role, user.Status, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            cancellationToken: ct));
+        return inserted == 0 ? null : user;
+    }
+
+    /// <summary>Disables or re-enables a user; disabling ends their sessions at the next request. False when not found.</summary>
+    public async Task<bool> SetActiveAsync(string tenantId, string userId, bool active, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET status = @status WHERE tenant_id = @tenantId AND id = @userId",
+            new { status = active ? "active" : "disabled", tenantId, userId }, cancellationToken: ct)) > 0;
+    }
+}
