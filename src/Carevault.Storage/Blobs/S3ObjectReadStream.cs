@@ -18,12 +18,12 @@ internal sealed class S3ObjectReadStream : Stream
     long _bodyPosition; // object offset of the next byte of _response's body
     bool _disposed;
 
-    public S3ObjectReadStream(S3BlobStore store, string objectKey, GetObjectResponse response)
+    public S3ObjectReadStream(S3BlobStore store, string objectKey, GetObjectResponse response, long length)
     {
         _store = store;
         _objectKey = objectKey;
         _etag = response.ETag;
-        _length = response.ContentLength;
+        _length = length;
         _response = response;
     }
 
