@@ -38,7 +38,16 @@ public sealed class S3rverFixture : IDisposable
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("s3rver did not start.");
+        try
+        {
+            _process = Process.Start(start) ?? throw new InvalidOperationException("s3rver did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+            throw new InvalidOperationException(
+                $"Cannot run '{start.FileName}' for the S3 tests: install Node.js and run 'npm ci --prefix {ToolFolder()}'.", ex);
+        }
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
