@@ -42,7 +42,16 @@ public sealed class S3BlobStoreOptions
             throw new InvalidOperationException("Blobs:S3:AccessKeyId and Blobs:S3:SecretAccessKey are set together or not at all.");
         if (PartSize is < MinPartSize or > 512 * 1024 * 1024)
             throw new InvalidOperationException($"Blobs:S3:PartSize must be between {MinPartSize} and {512 * 1024 * 1024} bytes.");
-        if (Prefix is not null && Prefix.Length > 0)
-            BlobKey.Validate(Prefix.TrimEnd('/'));
+        if (!string.IsNullOrEmpty(Prefix))
+        {
+            try
+            {
+                BlobKey.Validate(Prefix.TrimEnd('/'));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"Blobs:S3:Prefix follows the blob key rules: {ex.Message}", ex);
+            }
+        }
     }
 }
