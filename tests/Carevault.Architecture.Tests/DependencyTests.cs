@@ -1,0 +1,38 @@
+using System.Reflection;
+
+namespace Carevault.Architecture.Tests;
+
+/// <summary>Module edges (docs/decisions/0001-module-layout.md), checked on the compiled assemblies.</summary>
+public sealed class DependencyTests
+{
+    public static TheoryData<string> PureLibraries => new() { "Carevault.Hl7v2", "Carevault.Dicom", "Carevault.Pdf", "Carevault.Fhir", "Carevault.Crypto" };
+
+    static readonly string[] Infrastructure =
+    [
+        "Microsoft.AspNetCore", "Microsoft.Data", "Npgsql", "Dapper", "Microsoft.Extensions.Logging",
+        "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.Configuration", "System.Net.Http", "AWSSDK",
+    ];
+
+    [Theory]
+    [MemberData(nameof(PureLibraries))]
+    public void PureLibrary_ReferencesNoInfrastructureAndNoOtherModule(string name)
+    {
+        var references = Load(name).GetReferencedAssemblies().Select(a => a.Name!).ToList();
+
+        Assert.NotEmpty(references);
+        Assert.DoesNotContain(references, r => Infrastructure.Any(prefix => r.StartsWith(prefix, StringComparison.Ordinal)));
+        Assert.DoesNotContain(references, r => r.StartsWith("Carevault.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Carevault.Storage", new[] { "Carevault.Crypto" })]
+    [InlineData("Carevault.Identity", new[] { "Carevault.Storage", "Carevault.Crypto" })]
+    public void Module_ReferencesOnlyModulesBelowIt(string name, string[] allowed)
+    {
+        var modules = Load(name).GetReferencedAssemblies().Select(a => a.Name!).Where(r => r.StartsWith("Carevault.", StringComparison.Ordinal));
+
+        Assert.All(modules, module => Assert.Contains(module, allowed));
+    }
+
+    static Assembly Load(string name) => Assembly.Load(new AssemblyName(name));
+}
