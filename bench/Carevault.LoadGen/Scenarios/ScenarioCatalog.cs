@@ -1,0 +1,17 @@
+namespace Carevault.LoadGen.Scenarios;
+
+/// <summary>Every load scenario, one line each; <c>--scenarios</c> picks from these names.</summary>
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<Func<Scenario>> All { get; } =
+    [
+        () => new HealthLive(),
+        () => new HealthReady(),
+        () => new TokenIssue(),
+        () => new ApiMe(),
+        // Next: FhirRead, FhirCreate, FhirSearch, ReportUpload1Mb/10Mb, Hl7EndToEnd — when those capabilities land.
+    ];
+
+    public static Scenario? Find(string name) =>
+        All.Select(f => f()).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
