@@ -69,6 +69,8 @@ cmd_test() {
   start_postgres
   local results="$root/artifacts/test-results"
   rm -rf "$results"; mkdir -p "$results"
+  log "installing npm test tools (s3rver)"
+  npm ci --prefix tests/Carevault.Storage.Tests/Blobs/s3rver --no-audit --no-fund --loglevel=error
   log "building"
   dotnet build Carevault.slnx -c Release -nologo -v q
   log "testing (SQLite, and PostgreSQL at 127.0.0.1:$PG_PORT)"

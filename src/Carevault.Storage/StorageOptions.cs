@@ -34,9 +34,21 @@ public sealed class DatabaseOptions
     public int SqliteBusyTimeoutMs { get; set; } = 10_000;
 }
 
+/// <summary>Where encrypted blobs live.</summary>
+public enum BlobProvider
+{
+    /// <summary>Embedded default: files under <c>{DataDirectory}/blobs</c>.</summary>
+    Local,
+
+    /// <summary>S3-compatible object storage (<c>Blobs:S3:*</c>).</summary>
+    S3,
+}
+
 /// <summary>Bound from the <c>Blobs</c> configuration section.</summary>
 public sealed class BlobOptions
 {
+    public BlobProvider Provider { get; set; } = BlobProvider.Local;
+
     /// <summary>Local folder for blobs; defaults to <c>{DataDirectory}/blobs</c>.</summary>
     public string? Path { get; set; }
 }

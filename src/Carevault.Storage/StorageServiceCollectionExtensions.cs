@@ -23,7 +23,11 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton<Migrator>();
         services.AddSingleton(sp => MasterKeys.From(configuration, sp.GetRequiredService<StorageSettings>()));
-        services.AddSingleton<IBlobStore>(sp => new LocalFolderBlobStore(sp.GetRequiredService<StorageSettings>().BlobPath));
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<StorageSettings>() is { BlobProvider: BlobProvider.S3, S3: { } s3 }
+            ? new S3BlobStore(s3)
+            : new LocalFolderBlobStore(sp.GetRequiredService<StorageSettings>().BlobPath));
+        // Everything stored goes through encryption; the raw store is for the health probe and key rotation only.
+        services.AddSingleton(sp => new EncryptedBlobStore(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<MasterKeys>().Ring));
         return services;
     }
 }

@@ -12,6 +12,10 @@ public sealed record StorageSettings
     public required string DataDirectory { get; init; }
     public required DatabaseOptions Database { get; init; }
     public required string BlobPath { get; init; }
+    public required BlobProvider BlobProvider { get; init; }
+
+    /// <summary>Set when <see cref="BlobProvider"/> is S3.</summary>
+    public Blobs.S3BlobStoreOptions? S3 { get; init; }
 
     /// <summary>Reads and completes the settings; throws <see cref="InvalidOperationException"/> naming what is wrong.</summary>
     public static StorageSettings From(IConfiguration configuration)
@@ -32,6 +36,13 @@ public sealed record StorageSettings
         var blobs = configuration.GetSection("Blobs").Get<BlobOptions>() ?? new BlobOptions();
         var blobPath = string.IsNullOrWhiteSpace(blobs.Path) ? Path.Combine(dataDirectory, "blobs") : blobs.Path;
 
-        return new StorageSettings { DataDirectory = dataDirectory, Database = database, BlobPath = blobPath };
+        Blobs.S3BlobStoreOptions? s3 = null;
+        if (blobs.Provider == BlobProvider.S3)
+        {
+            s3 = configuration.GetSection("Blobs:S3").Get<Blobs.S3BlobStoreOptions>() ?? new Blobs.S3BlobStoreOptions();
+            s3.Validate(); // throws InvalidOperationException naming the setting
+        }
+
+        return new StorageSettings { DataDirectory = dataDirectory, Database = database, BlobPath = blobPath, BlobProvider = blobs.Provider, S3 = s3 };
     }
 }

@@ -8,7 +8,7 @@ namespace Carevault.Identity.Tenants;
 /// Who is calling, taken from the validated token alone — never from the route or body: the tenant, the subject
 /// (client or user id), what kind of caller it is, and its granted scopes. Handlers receive it explicitly.
 /// </summary>
-public sealed record CallerContext(string TenantId, string Subject, string Kind, ScopeSet Scopes)
+public sealed record CallerContext(string TenantId, string Subject, string Kind, ScopeSet Scopes, string? Role = null)
 {
     public static CallerContext? From(ClaimsPrincipal principal)
     {
@@ -17,6 +17,8 @@ public sealed record CallerContext(string TenantId, string Subject, string Kind,
         var subject = principal.FindFirstValue("sub");
         var kind = principal.FindFirstValue(CarevaultClaims.Kind);
         if (tenant is null || subject is null || kind is null) return null;
-        return ScopeSet.TryParse(principal.FindFirstValue(CarevaultClaims.Scope), out var scopes) ? new CallerContext(tenant, subject, kind, scopes) : null;
+        return ScopeSet.TryParse(principal.FindFirstValue(CarevaultClaims.Scope), out var scopes)
+            ? new CallerContext(tenant, subject, kind, scopes, principal.FindFirstValue(CarevaultClaims.Role))
+            : null;
     }
 }

@@ -97,6 +97,6 @@ public sealed partial class ConfigurationReport
         _ => provider.GetType().Name,
     };
 
-    [GeneratedRegex("(password|secret|masterkey|privatekey|apikey|token|connectionstring)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("(password|secret|secretaccesskey|masterkey|privatekey|apikey|token|connectionstring)$", RegexOptions.IgnoreCase)]
     private static partial Regex SecretKey();
 }

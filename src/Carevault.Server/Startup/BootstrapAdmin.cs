@@ -12,7 +12,7 @@ namespace Carevault.Server.Startup;
 /// </summary>
 public sealed class BootstrapAdmin(Db db, TimeProvider clock)
 {
-    public const string SystemTenantId = "system";
+    public const string SystemTenantId = Carevault.Identity.Authorization.SystemTenant.Id;
     public const string Username = "admin";
     const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 

@@ -63,6 +63,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--Database:Provider=Oracle")]
     [InlineData("--Urls=ftp://127.0.0.1:21")]
     [InlineData("--Limits:MaxRequestBodyBytes=-5")]
+    [InlineData("--Blobs:Provider=S3")]
+    [InlineData("--Blobs:Provider=Floppy")]
     public async Task ConfigCheck_WithInvalidSettings_ExitsNonZeroAndSaysWhy(string setting)
     {
         var (exitCode, output) = await CarevaultProcess.RunAsync(["config", "check", setting]);
