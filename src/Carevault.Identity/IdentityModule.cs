@@ -41,5 +41,6 @@ public static class IdentityModule
         DiscoveryEndpoints.Map(app);
         MeEndpoint.Map(app);
         SignInEndpoints.Map(app);
+        AdminEndpoints.Map(app);
     }
 }

@@ -1,0 +1,149 @@
+using Carevault.Identity.Authorization;
+using Carevault.Identity.Clients;
+using Carevault.Identity.People;
+using Carevault.Identity.Scopes;
+using Carevault.Identity.Tenants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Identity.Endpoints;
+
+/// <summary>
+/// <c>/api/admin</c>: administrators manage their own tenant's hospital systems and people; the operators' administrators
+/// create tenants. The tenant is always the caller's: another tenant's client or user is simply not found.
+/// </summary>
+public static class AdminEndpoints
+{
+    public sealed record CreateTenantRequest(string Id, string Name);
+    public sealed record TenantResponse(string Id, string Name);
+    public sealed record CreateClientRequest(string Name, string Scopes, int? TokenMinutes);
+    public sealed record ClientResponse(string ClientId, string Name, string Scopes, int TokenMinutes, bool Active);
+    public sealed record ClientSecretResponse(string ClientId, string ClientSecret, string Scopes);
+    public sealed record CreateUserRequest(string Username, string Password, string Role);
+    public sealed record UserResponse(string UserId, string Username, string Role, string Status);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin").RequireAuthorization().WithTags("Administration")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapPost("/tenants", CreateTenantAsync).WithName("CreateTenant").WithSummary("Create a tenant (operators only).")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapGet("/clients", ListClientsAsync).WithName("ListClients").WithSummary("The tenant's hospital systems and their scopes.");
+        admin.MapPost("/clients", CreateClientAsync).WithName("CreateClient").WithSummary("Register a hospital system; the secret is in this response only.")
+            .ProducesValidationProblem();
+        admin.MapPost("/clients/{clientId}/rotate-secret", RotateSecretAsync).WithName("RotateClientSecret")
+            .WithSummary("Replace a client's secret; the old one stops working at once.").ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/clients/{clientId}/revoke", RevokeClientAsync).WithName("RevokeClient")
+            .WithSummary("Revoke a client: it gets no more tokens.").ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/users", CreateUserAsync).WithName("CreateUser").WithSummary("Create a person's account with an initial password.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPost("/users/{userId}/disable", (string userId, HttpContext http, UserStore users, CancellationToken ct) => SetActiveAsync(userId, false, http, users, ct))
+            .WithName("DisableUser").WithSummary("Disable a user; their sessions end.").ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/users/{userId}/enable", (string userId, HttpContext http, UserStore users, CancellationToken ct) => SetActiveAsync(userId, true, http, users, ct))
+            .WithName("EnableUser").WithSummary("Re-enable a user.").ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    static async Task<Results<Created<TenantResponse>, ValidationProblem, ProblemHttpResult>> CreateTenantAsync(CreateTenantRequest request, HttpContext http, TenantStore tenants, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.OperatePlatform(c)) is { } denied) return denied;
+        try
+        {
+            var tenant = await tenants.CreateAsync(request.Id ?? "", request.Name ?? "", ct);
+            return tenant is null
+                ? TypedResults.Problem(statusCode: 409, detail: "A tenant with this id exists.")
+                : TypedResults.Created($"/api/admin/tenants/{tenant.Id}", new TenantResponse(tenant.Id, tenant.Name));
+        }
+        catch (ArgumentException e)
+        {
+            return Invalid(e);
+        }
+    }
+
+    static async Task<Results<Ok<List<ClientResponse>>, ProblemHttpResult>> ListClientsAsync(HttpContext http, ClientStore clients, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        var list = await clients.ListAsync(Caller(http).TenantId, ct);
+        return TypedResults.Ok(list.Select(c => new ClientResponse(c.Id, c.Name, c.Scopes.ToString(), (int)c.TokenLifetime.TotalMinutes, c.Active)).ToList());
+    }
+
+    static async Task<Results<Created<ClientSecretResponse>, ValidationProblem, ProblemHttpResult>> CreateClientAsync(CreateClientRequest request, HttpContext http, ClientStore clients, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A name of 1-200 characters is required."] }, type: ValidationType);
+        if (!ScopeSet.TryParse(request.Scopes, out var scopes) || scopes.Clinical.Count == 0 || scopes.Clinical.Any(s => s.Context != ScopeContext.System))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["scopes"] = ["Give system/ scopes in SMART syntax, e.g. 'system/Observation.cruds'."] }, type: ValidationType);
+        try
+        {
+            var issued = await clients.CreateAsync(Caller(http).TenantId, request.Name, scopes, request.TokenMinutes is { } m ? TimeSpan.FromMinutes(m) : null, ct);
+            http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Created($"/api/admin/clients/{issued.Client.Id}", new ClientSecretResponse(issued.Client.Id, issued.Secret, issued.Client.Scopes.ToString()));
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            return Invalid(e);
+        }
+    }
+
+    static async Task<Results<Ok<ClientSecretResponse>, ProblemHttpResult>> RotateSecretAsync(string clientId, HttpContext http, ClientStore clients, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        var issued = await clients.RotateSecretAsync(Caller(http).TenantId, clientId, ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return issued is null ? NotFound() : TypedResults.Ok(new ClientSecretResponse(issued.Client.Id, issued.Secret, issued.Client.Scopes.ToString()));
+    }
+
+    static async Task<Results<NoContent, ProblemHttpResult>> RevokeClientAsync(string clientId, HttpContext http, ClientStore clients, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        return await clients.RevokeAsync(Caller(http).TenantId, clientId, ct) ? TypedResults.NoContent() : NotFound();
+    }
+
+    static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(CreateUserRequest request, HttpContext http, UserStore users, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        try
+        {
+            var user = await users.CreateAsync(Caller(http).TenantId, request.Username ?? "", request.Password ?? "", request.Role ?? "", ct);
+            return user is null
+                ? TypedResults.Problem(statusCode: 409, detail: "This username is taken in the tenant.")
+                : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status));
+        }
+        catch (ArgumentException e)
+        {
+            return Invalid(e);
+        }
+    }
+
+    static async Task<Results<NoContent, ProblemHttpResult>> SetActiveAsync(string userId, bool active, HttpContext http, UserStore users, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        if (!active && userId == Caller(http).Subject) return TypedResults.Problem(statusCode: 409, detail: "Administrators cannot disable themselves.");
+        return await users.SetActiveAsync(Caller(http).TenantId, userId, active, ct) ? TypedResults.NoContent() : NotFound();
+    }
+
+    const string ValidationType = "urn:carevault:problem:validation-failed";
+
+    static CallerContext Caller(HttpContext http) => CallerContext.From(http.User)!;
+
+    static ProblemHttpResult? Deny(HttpContext http, Func<CallerContext, Access> rule)
+    {
+        if (CallerContext.From(http.User) is not { } caller) return TypedResults.Problem(statusCode: 401);
+        return rule(caller) switch
+        {
+            Access.Allowed => null,
+            Access.NotFound => NotFound(),
+            _ => TypedResults.Problem(statusCode: 403),
+        };
+    }
+
+    static ProblemHttpResult NotFound() => TypedResults.Problem(statusCode: 404);
+
+    static ValidationProblem Invalid(ArgumentException e) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? "request"] = [FirstSentence(e.Message)] }, type: ValidationType);
+
+    // ArgumentException appends " (Parameter 'x')"; the field is already the key.
+    static string FirstSentence(string message) => message.Split(" (Parameter", 2)[0];
+}
