@@ -93,7 +93,9 @@ public static class AdminCommands
 
     static async Task<int> WithServicesAsync(ParseResult parse, Func<ParseResult, Dictionary<string, string?>> namedOptions, Func<IServiceProvider, Task<int>> action)
     {
-        await using var app = CarevaultHost.Build([.. parse.UnmatchedTokens], namedOptions(parse));
+        var options = namedOptions(parse);
+        options.TryAdd("Logging:LogLevel:Default", "Warning"); // a one-shot command's output is its answer, not logs
+        await using var app = CarevaultHost.Build([.. parse.UnmatchedTokens], options);
         try
         {
             await app.Services.GetRequiredService<Migrator>().MigrateAsync(TimeProvider.System, CancellationToken.None);

@@ -64,7 +64,9 @@ public static class CarevaultCli
 
     static async Task<int> MigrateAsync(ParseResult parse, CancellationToken ct)
     {
-        await using var app = CarevaultHost.Build([.. parse.UnmatchedTokens], NamedOptions(parse));
+        var options = NamedOptions(parse);
+        options.TryAdd("Logging:LogLevel:Default", "Warning");
+        await using var app = CarevaultHost.Build([.. parse.UnmatchedTokens], options);
         var report = ConfigurationReport.Create((IConfigurationRoot)app.Configuration);
         if (!report.IsValid)
         {
