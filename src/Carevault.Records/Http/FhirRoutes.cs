@@ -1,0 +1,28 @@
+using Carevault.Records.Http.Operations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Records.Http;
+
+/// <summary>Every /fhir route at a glance (FHIR R4 http.html); one file per interaction under Operations/.</summary>
+internal static class FhirRoutes
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var fhir = app.MapGroup("/fhir").WithMetadata(new FhirEndpointMetadata()).ExcludeFromDescription();
+        var secured = fhir.MapGroup("").RequireAuthorization();
+
+        Metadata.Map(fhir);                                      // GET    /fhir/metadata                   capabilities (anonymous)
+        SearchType.Map(secured);                                 // GET    /fhir/{type}                     search-type
+                                                                 // POST   /fhir/{type}/_search             search-type
+        Create.Map(secured);                                     // POST   /fhir/{type}                     create
+        Read.Map(secured);                                       // GET    /fhir/{type}/{id}                read
+        VRead.Map(secured);                                      // GET    /fhir/{type}/{id}/_history/{vid} vread
+        Update.Map(secured);                                     // PUT    /fhir/{type}/{id}                update
+        Delete.Map(secured);                                     // DELETE /fhir/{type}/{id}                delete
+        History.Map(secured);                                    // GET    /fhir/{type}/{id}/_history       history-instance
+                                                                 // GET    /fhir/{type}/_history            history-type
+        Unmatched.Map(fhir);                                     // *      /fhir/**                         404 / 405 as OperationOutcome
+    }
+}

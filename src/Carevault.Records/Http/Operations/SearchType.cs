@@ -1,0 +1,56 @@
+using System.Globalization;
+using Carevault.Fhir.Spec;
+using Carevault.Identity.Scopes;
+using Carevault.Records.Search;
+using Carevault.Records.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Records.Http.Operations;
+
+/// <summary>
+/// search-type: <c>GET [base]/[type]?…</c> and <c>POST [base]/[type]/_search</c> with a form body (FHIR R4
+/// http.html#search, search.html). A searchset Bundle in id order; the next link continues after the last id, so
+/// it stays correct while others write. Unknown parameters: <c>Prefer: handling=strict</c> → 400, else ignored and
+/// reported in an OperationOutcome entry.
+/// </summary>
+internal static class SearchType
+{
+    public static void Map(IEndpointRouteBuilder group)
+    {
+        group.MapGet("/{type}", (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
+            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch");
+        group.MapPost("/{type}/_search", async (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
+        {
+            if (!http.Request.HasFormContentType)
+                return OperationOutcomes.Create(http, StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
+            var form = await http.Request.ReadFormAsync(ct);
+            return await HandleAsync(http, type, [.. Pairs(http.Request.Query), .. Pairs(form)], store, parser, spec, clock, ct);
+        }).WithName("FhirSearchPost").DisableAntiforgery();
+    }
+
+    static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values) =>
+        values.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))).ToList();
+
+    static async Task<IResult> HandleAsync(HttpContext http, string type, List<KeyValuePair<string, string>> parameters, ResourceStore store,
+        SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct)
+    {
+        if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out var call) is { } rejected) return rejected;
+        var strict = string.Equals(FhirRequest.Prefer(http.Request, "handling"), "strict", StringComparison.OrdinalIgnoreCase);
+        var parsed = parser.Parse(type, parameters, strict);
+        if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
+        var query = parsed.Value!;
+        var page = await store.SearchAsync(call.Caller.TenantId, query, ct);
+
+        var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();
+        echo.Add(new("_count", query.Count.ToString(CultureInfo.InvariantCulture)));
+        if (query.Total == SearchTotal.Accurate) echo.Add(new("_total", "accurate"));
+        var path = $"{call.BaseUrl}/{type}";
+        var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(query.After is null ? echo : [.. echo, new(SearchQueryParser.CursorParameter, query.After)])) };
+        if (page.NextAfter is not null) links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, page.NextAfter)])));
+        var outcome = query.Ignored.Count == 0 ? null : OperationOutcomes.Write(http.TraceIdentifier, "warning", "not-supported",
+            "Ignored unsupported search parameters: " + string.Join(", ", query.Ignored) + ".", null);
+        return new FhirResult(StatusCodes.Status200OK, BundleWriter.SearchSet(call.BaseUrl, page.Resources, page.Total, links, outcome, clock.GetUtcNow()));
+    }
+}
