@@ -21,8 +21,10 @@ public sealed class SmtpEmailSink(EmailOptions options) : IEmailSink
             {
                 Subject = message.Subject,
                 SubjectEncoding = Encoding.UTF8,
-                Body = message.Body,
+                Body = message.Body.ReplaceLineEndings("\r\n"), // RFC 5322 §2.3: lines end in CRLF
                 BodyEncoding = Encoding.UTF8,
+                // Base64: 7-bit safe through any relay, and one predictable encoding whatever the body holds.
+                BodyTransferEncoding = System.Net.Mime.TransferEncoding.Base64,
                 IsBodyHtml = false,
             };
         }
