@@ -27,6 +27,7 @@ public static class IdentityModule
         services.AddSingleton<TenantStore>();
         services.AddSingleton<SignInService>();
         services.AddSingleton<UserStore>();
+        services.AddCarevaultAccountRecovery(configuration);
         services.AddAuthentication(CarevaultAuthentication.SchemeName)
             .AddPolicyScheme(CarevaultAuthentication.SchemeName, null, policy => policy.ForwardDefaultSelector = CarevaultAuthentication.SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null)
@@ -41,6 +42,8 @@ public static class IdentityModule
         DiscoveryEndpoints.Map(app);
         MeEndpoint.Map(app);
         SignInEndpoints.Map(app);
+        PasswordResetEndpoints.Map(app);
+        TotpEndpoints.Map(app);
         AdminEndpoints.Map(app);
     }
 }

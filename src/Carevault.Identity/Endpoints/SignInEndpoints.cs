@@ -11,7 +11,8 @@ namespace Carevault.Identity.Endpoints;
 /// <summary><c>/api/auth</c>: people sign in, sign out and change their password.</summary>
 public static class SignInEndpoints
 {
-    public sealed record SignInRequest(string Tenant, string Username, string Password);
+    /// <param name="Totp">The current code of the user's authenticator app, required once a second factor is enabled.</param>
+    public sealed record SignInRequest(string Tenant, string Username, string Password, string? Totp = null);
     public sealed record SignInResponse(string Tenant, string UserId, string Username, string Role, DateTimeOffset ExpiresAt);
     public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 
@@ -31,9 +32,9 @@ public static class SignInEndpoints
     static async Task<Results<Ok<SignInResponse>, ProblemHttpResult>> SignInAsync(SignInRequest request, SignInService signIn, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Tenant) || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password)
-            || request.Tenant.Length > 100 || request.Username.Length > 200 || request.Password.Length > PasswordPolicy.MaximumLength)
+            || request.Tenant.Length > 100 || request.Username.Length > 200 || request.Password.Length > PasswordPolicy.MaximumLength || request.Totp?.Length > 16)
             return TypedResults.Problem(statusCode: 400, detail: "tenant, username and password are required.");
-        var session = await signIn.SignInAsync(request.Tenant, request.Username, request.Password, ct);
+        var session = await signIn.SignInAsync(request.Tenant, request.Username, request.Password, request.Totp, ct);
         if (session is null)
             return TypedResults.Problem(statusCode: 401, detail: "The sign-in details are not valid, or the account is temporarily locked.");
         SessionAuthenticationHandler.WriteCookie(http, session.Token, session.ExpiresAt);

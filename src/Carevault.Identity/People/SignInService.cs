@@ -16,22 +16,27 @@ public sealed record NewSession(string Token, SignedInUser User, DateTimeOffset 
 /// Password sign-in with lockout, and server-side sessions. Every failure — unknown tenant or user, wrong password,
 /// disabled or locked account — looks the same to the caller and costs about the same time (a hash is always checked).
 /// </summary>
-public sealed class SignInService(Db db, TimeProvider clock)
+public sealed class SignInService(Db db, TimeProvider clock, SecondFactor secondFactor)
 {
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
     static readonly PasswordHasher<SignedInUser> Hasher = new();
     static readonly string DummyHash = Hasher.HashPassword(null!, "carevault-dummy-password-for-timing");
 
-    sealed record UserRow(string Id, string TenantId, string Username, string PasswordHash, string Role, string Status, long FailedLogins, long LockedUntil);
+    sealed record UserRow(string Id, string TenantId, string Username, string PasswordHash, string Role, string Status, long FailedLogins, long LockedUntil,
+        byte[]? TotpSecret, long TotpLastStep);
 
     public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
 
-    public async Task<NewSession?> SignInAsync(string tenantId, string username, string password, CancellationToken ct)
+    public Task<NewSession?> SignInAsync(string tenantId, string username, string password, CancellationToken ct) =>
+        SignInAsync(tenantId, username, password, totpCode: null, ct);
+
+    /// <summary>Signs in; when the user has a TOTP second factor, <paramref name="totpCode"/> must be a current, unused code.</summary>
+    public async Task<NewSession?> SignInAsync(string tenantId, string username, string password, string? totpCode, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var user = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition("""
             SELECT id AS Id, tenant_id AS TenantId, username AS Username, password_hash AS PasswordHash, role AS Role, status AS Status,
-                   failed_logins AS FailedLogins, locked_until AS LockedUntil
+                   failed_logins AS FailedLogins, locked_until AS LockedUntil, totp_secret AS TotpSecret, totp_last_step AS TotpLastStep
             FROM users WHERE tenant_id = @tenantId AND username = @username
             """, new { tenantId, username }, cancellationToken: ct));
         var now = clock.GetUtcNow();
@@ -39,7 +44,9 @@ public sealed class SignInService(Db db, TimeProvider clock)
         var verdict = Hasher.VerifyHashedPassword(null!, usable ? user!.PasswordHash : DummyHash, password);
         if (!usable) return null;
 
-        if (verdict == PasswordVerificationResult.Failed)
+        // A missing or wrong second-factor code is a failed sign-in like a wrong password: same answer, same lockout.
+        if (verdict == PasswordVerificationResult.Failed
+            || (user!.TotpSecret is { } totpSecret && !await secondFactor.VerifyAsync(connection, user.Id, totpSecret, user.TotpLastStep, totpCode, ct)))
         {
             var failures = (int)user!.FailedLogins + 1;
             var lockedUntil = Lockout.DelayAfter(failures) is { } delay && delay > TimeSpan.Zero ? (now + delay).ToUnixTimeMilliseconds() : 0;

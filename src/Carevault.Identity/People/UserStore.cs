@@ -4,24 +4,30 @@ using Dapper;
 namespace Carevault.Identity.People;
 
 /// <summary>A person's account in a tenant.</summary>
-public sealed record User(string Id, string TenantId, string Username, string Role, string Status);
+public sealed record User(string Id, string TenantId, string Username, string Role, string Status, string? Email = null);
 
 /// <summary>People's accounts; every method names the tenant.</summary>
 public sealed class UserStore(Db db, TimeProvider clock)
 {
     /// <summary>Creates an active user; null when the username is taken in that tenant. Throws on an invalid role or password.</summary>
-    public async Task<User?> CreateAsync(string tenantId, string username, string password, string role, CancellationToken ct)
+    public Task<User?> CreateAsync(string tenantId, string username, string password, string role, CancellationToken ct) =>
+        CreateAsync(tenantId, username, password, role, email: null, ct);
+
+    /// <summary>Creates an active user with an email address (where reset links go); null when the username is taken.</summary>
+    public async Task<User?> CreateAsync(string tenantId, string username, string password, string role, string? email, CancellationToken ct)
     {
         if (!Roles.All.Contains(role)) throw new ArgumentException($"Role must be one of: {string.Join(", ", Roles.All)}.", nameof(role));
         if (string.IsNullOrWhiteSpace(username) || username.Length > 200) throw new ArgumentException("A username is 1-200 characters.", nameof(username));
         if (PasswordPolicy.Check(password, username) is { } problem) throw new ArgumentException(problem, nameof(password));
-        var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "active");
+        if (email is not null && (email.Length > 254 || email.AsSpan().IndexOfAny('\r', '\n') >= 0 || !System.Net.Mail.MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
+            throw new ArgumentException("The email address is not valid.", nameof(email));
+        var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "active", email);
         await using var connection = await db.OpenAsync(ct);
         var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at)
-            VALUES (@Id, @TenantId, @Username, @hash, @Role, @Status, @now)
+            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email)
+            VALUES (@Id, @TenantId, @Username, @hash, @Role, @Status, @now, @Email)
             ON CONFLICT (tenant_id, username) DO NOTHING
-            """, new { user.Id, user.TenantId, user.Username, hash = SignInService.HashPassword(password), user.Role, user.Status, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            """, new { user.Id, user.TenantId, user.Username, hash = SignInService.HashPassword(password), user.Role, user.Status, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), user.Email },
             cancellationToken: ct));
         return inserted == 0 ? null : user;
     }
