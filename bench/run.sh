@@ -16,7 +16,7 @@
 #   --connections N       concurrent connections of the load generator (default 32)
 #   --duration S          measured seconds per scenario (default 10); --warmup S (default 3)
 #   --scenarios a,b       subset of: health-live,health-ready,token-issue,api-me (default all)
-#   --cold-start-runs N   cold starts to take the median of (default 5)
+#   --cold-start-runs N   cold starts to take the median of (default 5; 0 skips cold start)
 #   --wrk                 also replay each constant request with Debian's wrk (installed with apt-get if missing)
 #   --sqlite-sync LEVEL   Full (default, see docs/decisions/0003) or Normal
 #   --log-level LEVEL     server log level (default: the shipped appsettings, Information = one JSON line per request)
@@ -146,14 +146,16 @@ run_load() {
   local mem; mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
   local args=(--base-url "http://127.0.0.1:$port" --server-pid "$server_pid" --client-id "$client_id" --client-secret "$client_secret"
     --connections "$connections" --duration "$duration" --warmup "$warmup" --log-dir "$work"
-    --server-cmd "$server" --cold-start-runs "$cold_runs" --cold-start-data-dir "$data"
     --out-json "$bench/results/latest.json" --out-md "$bench/results/latest.md"
     --meta "backend=$backend$( ((postgres)) && echo " (${PG_VERSION:-}, synchronous_commit=on, fsync=on)" || echo " (WAL, synchronous=$sqlite_sync)")"
     --meta "machine=$(nproc) cores ($cpu), $mem RAM, $(uname -r)"
     --meta "dotnet=$(dotnet --version)"
     --meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( ((committed)) && echo ' (built from git archive HEAD)' || { git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted src changes in the work tree)'; })"
     --meta "serverLogLevel=${log_level:-as shipped (Information: one JSON line per request, to a file)}")
-  ((postgres)) || args+=(--fresh-start-dir "$work/fresh")
+  if ((cold_runs > 0)); then
+    args+=(--server-cmd "$server" --cold-start-runs "$cold_runs" --cold-start-data-dir "$data")
+    ((postgres)) || args+=(--fresh-start-dir "$work/fresh")
+  fi
   [[ -n "$scenarios" ]] && args+=(--scenarios "$scenarios")
   ((wrk)) && args+=(--wrk --wrk-threads 1)
   log "load generator (separate process)"
