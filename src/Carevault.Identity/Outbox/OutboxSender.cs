@@ -98,8 +98,10 @@ public sealed partial class OutboxSender(Db db, MasterKeys masterKeys, IEmailSin
         {
             (error, permanent) = (e.Code, e.Permanent);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Any other failure of one message (a sink's bug, an unreadable seal) must neither stop the others nor,
+            // escaping ExecuteAsync, stop the host: it is recorded by type like a delivery error and retried.
             error = "error_" + e.GetType().Name;
         }
 

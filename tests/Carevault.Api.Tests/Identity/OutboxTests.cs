@@ -135,6 +135,48 @@ public sealed class OutboxTests
         Assert.DoesNotContain(app.Logs.Lines, l => l.Text.Contains("ada@example.org", StringComparison.Ordinal) || l.Text.Contains("Monday", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Sender_AfterMaxAttempts_GivesUpAndLogsIt()
+    {
+        var clock = new TestClock();
+        var settings = Mail.Settings(smtpPort: SmtpSink.FreePort());
+        settings["Email:Outbox:MaxAttempts"] = "2";
+        await using var app = await CarevaultApp.StartAsync(DatabaseProvider.Sqlite, settings, clock);
+        var tenant = await Mail.CreateTenantAsync(app);
+        var id = await Mail.EnqueueAsync(app, tenant, "ada@example.org", "Reminder", "See you on Monday.");
+        await Mail.WaitForRowAsync(app, tenant, r => r.Attempts == 1 && r.LastError is not null);
+
+        clock.Advance(OutboxSender.RetryDelay(1) + TimeSpan.FromSeconds(1));
+        var abandoned = await Mail.WaitForRowAsync(app, tenant, r => r.Attempts == 2 && r.LastError is not null);
+        clock.Advance(TimeSpan.FromDays(1));
+        await Task.Delay(500);
+
+        Assert.Equal(abandoned, (await Mail.RowsAsync(app, tenant)).Single() with { Body = abandoned.Body });
+        Assert.Null(abandoned.SentAt);
+        Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Error && l.Text.Contains(id, StringComparison.Ordinal) && l.Text.Contains("abandoned", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sender_WhenTheSinkThrowsSomethingUnexpected_RecordsItAndKeepsServing()
+    {
+        await using var app = await CarevaultApp.StartAsync(DatabaseProvider.Sqlite, Mail.Settings(pollSeconds: 3600));
+        var tenant = await Mail.CreateTenantAsync(app);
+        await Mail.EnqueueAsync(app, tenant, "ada@example.org", "Reminder", "See you on Monday.");
+        using var sender = new OutboxSender(app.Services.GetRequiredService<Db>(), app.Services.GetRequiredService<MasterKeys>(), new ThrowingSink(),
+            app.Services.GetRequiredService<EmailOptions>(), app.Services.GetRequiredService<TimeProvider>(), app.Services.GetRequiredService<ILogger<OutboxSender>>());
+
+        Assert.Equal(1, await sender.SendDueAsync(default));
+
+        var row = (await Mail.RowsAsync(app, tenant)).Single();
+        Assert.Equal("error_NotSupportedException", row.LastError);
+        Assert.Null(row.SentAt);
+    }
+
+    sealed class ThrowingSink : IEmailSink
+    {
+        public Task SendAsync(EmailMessage message, CancellationToken ct) => throw new NotSupportedException("ada@example.org");
+    }
+
     [Theory]
     [InlineData(1, 30)]
     [InlineData(2, 60)]
