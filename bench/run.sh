@@ -104,7 +104,12 @@ build_load() {
   fi
   log "building Release (server, load generator) into bench/.artifacts"
   dotnet build "$src/src/Carevault.Server/Carevault.Server.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q
-  ((committed)) && rm -rf "$src"
+  if ((committed)); then
+    rm -rf "$src"
+    echo "$(git rev-parse --short HEAD) (built from git archive HEAD)" >"$artifacts/server-source.txt"
+  else
+    echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted src changes in the work tree')" >"$artifacts/server-source.txt"
+  fi
   dotnet build bench/Carevault.LoadGen/Carevault.LoadGen.csproj -c Release --artifacts-path "$artifacts" -nologo -v q
 }
 
@@ -150,7 +155,7 @@ run_load() {
     --meta "backend=$backend$( ((postgres)) && echo " (${PG_VERSION:-}, synchronous_commit=on, fsync=on)" || echo " (WAL, synchronous=$sqlite_sync)")"
     --meta "machine=$(nproc) cores ($cpu), $mem RAM, $(uname -r)"
     --meta "dotnet=$(dotnet --version)"
-    --meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( ((committed)) && echo ' (built from git archive HEAD)' || { git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted src changes in the work tree)'; })"
+    --meta "commit=$(cat "$artifacts/server-source.txt" 2>/dev/null || echo unknown)"
     --meta "serverLogLevel=${log_level:-as shipped (Information: one JSON line per request, to a file)}")
   if ((cold_runs > 0)); then
     args+=(--server-cmd "$server" --cold-start-runs "$cold_runs" --cold-start-data-dir "$data")
@@ -181,9 +186,9 @@ run_micro() {
     echo "# Carevault micro-benchmarks — $(date -u '+%Y-%m-%d %H:%M') UTC"
     echo
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo
+    echo "- source: work tree at $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' with uncommitted src changes')"
     for report in "$out"/results/*-report-github.md; do
+      echo
       echo "## $(basename "$report" -report-github.md | sed 's/^Carevault\.Benchmarks\.//')"
       # the environment block is the same for every class: keep the first one only
       sed -e "s/&#39;//g" "$report" | awk -v first="$first" 'BEGIN{f=0} /^```/{f++; if (first!="") next} first=="" || f>=2 {print}'
