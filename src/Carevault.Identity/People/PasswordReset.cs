@@ -15,6 +15,12 @@ public sealed record PasswordResetOptions(TimeSpan TokenLifetime)
     /// <summary>At most this many unused, unexpired links per user at once: requests beyond it send nothing.</summary>
     public const int MaxOutstandingTokens = 3;
 
+    /// <summary>
+    /// Every request takes at least this long, so the extra work for a real account (sealing, a committed insert —
+    /// an fsync on SQLite) does not tell an observer that the account exists.
+    /// </summary>
+    public static readonly TimeSpan MinimumRequestTime = TimeSpan.FromMilliseconds(300);
+
     public static PasswordResetOptions From(IConfiguration configuration)
     {
         var value = configuration["PasswordReset:TokenLifetimeMinutes"];
@@ -47,6 +53,14 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
 
     /// <summary>Queues a reset email when the user exists, is active and has an email address; otherwise does nothing.</summary>
     public async Task RequestAsync(string tenantId, string username, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        await QueueIfEligibleAsync(tenantId, username, ct);
+        var remaining = PasswordResetOptions.MinimumRequestTime - clock.GetElapsedTime(started);
+        if (remaining > TimeSpan.Zero) await Task.Delay(remaining, clock, ct);
+    }
+
+    async Task QueueIfEligibleAsync(string tenantId, string username, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var now = clock.GetUtcNow();

@@ -79,10 +79,15 @@ public sealed class PasswordResetTests
         var (tenantC, disabled) = await CreateUserAsync(app, email: "carl@example.org", username: "dr.carl");
         await app.Services.GetRequiredService<UserStore>().SetActiveAsync(tenantC, disabled.Id, active: false, default);
 
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var existing = await RequestResetAsync(client, tenantA, "dr.ada");
+        Assert.True(watch.Elapsed >= PasswordResetOptions.MinimumRequestTime, "A request answers no sooner than the floor.");
+        watch.Restart();
+        var unknown = await RequestResetAsync(client, tenantA, "dr.nobody");
+        Assert.True(watch.Elapsed >= PasswordResetOptions.MinimumRequestTime, "A request answers no sooner than the floor.");
         var others = new[]
         {
-            await RequestResetAsync(client, tenantA, "dr.nobody"),
+            unknown,
             await RequestResetAsync(client, "no-such-tenant", "dr.ada"),
             await RequestResetAsync(client, tenantB, "dr.ada"), // dr.ada exists, but in tenant A
             await RequestResetAsync(client, tenantB, "dr.bob"), // no email address
