@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Records.Bundles;
 using Carevault.Fhir.Validation;
 using Carevault.Records.Http;
 using Carevault.Records.Search;
@@ -23,7 +24,6 @@ public static class RecordsModule
 {
     public static IServiceCollection AddCarevaultRecords(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration; // limits (Bundle entries, page sizes) will be read here
         services.AddSingleton(FhirSpec.R4);
         services.AddSingleton(sp => new FhirValidator(sp.GetRequiredService<FhirSpec>()));
         services.AddSingleton<ResourceValidation>();
@@ -31,6 +31,8 @@ public static class RecordsModule
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<Storage.Database.Db>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ResourceValidation>(), sp.GetRequiredService<SearchIndexer>()));
+        services.AddSingleton(_ => new BundleOptions { MaxEntries = configuration.GetValue("Records:MaxBundleEntries", 1000) });
+        services.AddSingleton<BundleProcessor>();
         // 401/403 on /fhir answer an OperationOutcome; other endpoints keep the default behaviour.
         services.TryAddSingleton<AuthorizationMiddlewareResultHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FhirAuthorizationResultHandler>();

@@ -14,6 +14,7 @@ internal static class FhirRoutes
         var secured = fhir.MapGroup("").RequireAuthorization();
 
         Metadata.Map(fhir);                                      // GET    /fhir/metadata                   capabilities (anonymous)
+        Transaction.Map(secured);                                // POST   /fhir                            transaction, batch
         SearchType.Map(secured);                                 // GET    /fhir/{type}                     search-type
                                                                  // POST   /fhir/{type}/_search             search-type
         Create.Map(secured);                                     // POST   /fhir/{type}                     create

@@ -18,6 +18,8 @@ internal static class OperationOutcomes
         RecordErrorKind.Gone => StatusCodes.Status410Gone,
         RecordErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         RecordErrorKind.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
+        RecordErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        RecordErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -22,6 +22,12 @@ public enum RecordErrorKind
 
     /// <summary>The interaction is not supported on this target (405).</summary>
     MethodNotAllowed,
+
+    /// <summary>The caller's scopes do not allow the interaction (403).</summary>
+    Forbidden,
+
+    /// <summary>A configured limit was exceeded, e.g. Bundle entries (413).</summary>
+    TooLarge,
 }
 
 /// <summary>An expected failure: its kind, an OperationOutcome issue code, a message without patient data, and validation issues.</summary>

@@ -12,7 +12,7 @@ namespace Carevault.Records.Store;
 /// then writes the current row, the history row and the index rows in one transaction.
 /// See docs/decisions/0007-fhir-store.md.
 /// </summary>
-public sealed class ResourceStore
+public sealed partial class ResourceStore
 {
     readonly Db _db;
     readonly TimeProvider _clock;
@@ -116,45 +116,54 @@ public sealed class ResourceStore
         await using var connection = await _db.OpenAsync(ct);
         for (var attempt = 0; ; attempt++)
         {
-            var current = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                "SELECT id AS Id, version_id AS VersionId, last_updated AS LastUpdated, deleted AS Deleted, body AS Body FROM fhir_resources WHERE tenant_id = @tenantId AND resource_type = @type AND id = @id",
-                new { tenantId, type, id }, cancellationToken: ct));
-            if (current is null)
-            {
-                return stamp is null
-                    ? RecordError.NotFound(type, id)
-                    // FHIR R4 http.html#update: 405 when the resource did not exist and client-defined ids are not allowed.
-                    : new RecordError(RecordErrorKind.MethodNotAllowed, "not-supported", "This server assigns ids: create with POST; update only existing resources.");
-            }
-            var (version, deleted) = (current.VersionId, current.Deleted);
-            if (ifMatch is { } expected && expected != version)
-                return new RecordError(RecordErrorKind.PreconditionFailed, "conflict", $"If-Match names version {expected}; the current version is {version}.");
-            if (stamp is null && deleted != 0)
-            {
-                // Deleting a deleted resource changes nothing (FHIR R4 http.html#delete).
-                return ToResource(type, current);
-            }
-
-            var next = version + 1;
-            var now = Math.Max(_clock.GetUtcNow().ToUnixTimeMilliseconds(), 0);
-            var stored = new StoredResource(type, id, next, now, stamp is null, stamp?.Invoke(next, now) ?? "");
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            var changed = await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE fhir_resources SET version_id = @next, last_updated = @now, deleted = @deleted, body = @body WHERE tenant_id = @tenantId AND resource_type = @type AND id = @id AND version_id = @version",
-                new { next, now, deleted = stored.Deleted ? 1 : 0, body = stored.Body, tenantId, type, id, version }, transaction, cancellationToken: ct));
-            if (changed == 0)
+            var (result, lostRace) = await NextVersionAsync(connection, transaction, tenantId, type, id, ifMatch, stamp, rows, ct);
+            if (result.IsSuccess && !lostRace)
             {
-                await transaction.RollbackAsync(ct);
-                if (ifMatch is not null || attempt >= MaxRetries)
-                    return new RecordError(RecordErrorKind.PreconditionFailed, "conflict", "The resource changed while this request was written; read it again.");
-                continue;
+                await transaction.CommitAsync(ct);
+                return result;
             }
-            await InsertHistoryAsync(connection, transaction, tenantId, stored, ct);
-            await IndexWriter.DeleteAsync(connection, transaction, tenantId, type, id, ct);
-            if (rows is not null) await IndexWriter.InsertAsync(connection, transaction, tenantId, type, id, rows, ct);
-            await transaction.CommitAsync(ct);
-            return stored;
+            await transaction.RollbackAsync(ct);
+            if (lostRace && ifMatch is null && attempt < MaxRetries) continue;
+            return result;
         }
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction: reads the current version, checks If-Match, and writes the next version with a
+    /// conditional UPDATE (optimistic: 0 rows means another writer won, reported as <c>LostRace</c>).
+    /// </summary>
+    async Task<(RecordResult<StoredResource> Result, bool LostRace)> NextVersionAsync(DbConnection connection, DbTransaction transaction, string tenantId, string type, string id,
+        long? ifMatch, Func<long, long, string>? stamp, IndexRows? rows, CancellationToken ct)
+    {
+        var current = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            "SELECT id AS Id, version_id AS VersionId, last_updated AS LastUpdated, deleted AS Deleted, body AS Body FROM fhir_resources WHERE tenant_id = @tenantId AND resource_type = @type AND id = @id",
+            new { tenantId, type, id }, transaction, cancellationToken: ct));
+        if (current is null)
+        {
+            return (stamp is null
+                ? RecordError.NotFound(type, id)
+                // FHIR R4 http.html#update: 405 when the resource did not exist and client-defined ids are not allowed.
+                : new RecordError(RecordErrorKind.MethodNotAllowed, "not-supported", "This server assigns ids: create with POST; update only existing resources."), false);
+        }
+        var version = current.VersionId;
+        if (ifMatch is { } expected && expected != version)
+            return (new RecordError(RecordErrorKind.PreconditionFailed, "conflict", $"If-Match names version {expected}; the current version is {version}."), false);
+        // Deleting a deleted resource changes nothing (FHIR R4 http.html#delete).
+        if (stamp is null && current.Deleted != 0) return (ToResource(type, current), false);
+
+        var next = version + 1;
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var stored = new StoredResource(type, id, next, now, stamp is null, stamp?.Invoke(next, now) ?? "");
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE fhir_resources SET version_id = @next, last_updated = @now, deleted = @deleted, body = @body WHERE tenant_id = @tenantId AND resource_type = @type AND id = @id AND version_id = @version",
+            new { next, now, deleted = stored.Deleted ? 1 : 0, body = stored.Body, tenantId, type, id, version }, transaction, cancellationToken: ct));
+        if (changed == 0)
+            return (new RecordError(RecordErrorKind.PreconditionFailed, "conflict", "The resource changed while this request was written; read it again."), true);
+        await InsertHistoryAsync(connection, transaction, tenantId, stored, ct);
+        await IndexWriter.DeleteAsync(connection, transaction, tenantId, type, id, ct);
+        if (rows is not null) await IndexWriter.InsertAsync(connection, transaction, tenantId, type, id, rows, ct);
+        return (stored, false);
     }
 
     static Task<int> InsertHistoryAsync(DbConnection connection, DbTransaction transaction, string tenantId, StoredResource stored, CancellationToken ct) =>
@@ -189,7 +198,8 @@ public sealed class ResourceStore
     {
         var sql = SearchSql.Build(tenantId, query, _clock.GetUtcNow().ToUnixTimeMilliseconds());
         await using var connection = await _db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql.PageSql, sql.Parameters, cancellationToken: ct))).AsList();
+        // _count=0 asks only for the total (FHIR R4 search.html#count): no page, no next link.
+        var rows = query.Count == 0 ? [] : (await connection.QueryAsync<Row>(new CommandDefinition(sql.PageSql, sql.Parameters, cancellationToken: ct))).AsList();
         long? total = query.Total == SearchTotal.Accurate
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql.CountSql, sql.Parameters, cancellationToken: ct))
             : null;

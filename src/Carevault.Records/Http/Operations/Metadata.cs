@@ -10,7 +10,7 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>
 /// capabilities: <c>GET [base]/metadata</c> (FHIR R4 http.html#capabilities, capabilitystatement.html), anonymous.
 /// It states exactly what this build does: the interactions, the search parameters that are indexed, JSON only,
-/// no update-as-create, no conditional interactions, no Bundles (yet).
+/// no update-as-create, no conditional interactions; transaction and batch with POST, PUT and DELETE entries.
 /// </summary>
 internal static class Metadata
 {
@@ -23,6 +23,8 @@ internal static class Metadata
     }
 
     static readonly string[] Interactions = ["read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"];
+
+    static readonly string[] SystemInteractions = ["transaction", "batch"];
 
     static string Write(string baseUrl, FhirSpec spec, SearchIndexer indexer, DateTimeOffset now) => FhirResult.Json(w =>
     {
@@ -61,6 +63,14 @@ internal static class Metadata
         w.WriteEndObject();
         w.WriteStartArray("resource");
         foreach (var type in FhirRequest.SupportedTypes(spec)) WriteResource(w, type, indexer);
+        w.WriteEndArray();
+        w.WriteStartArray("interaction");
+        foreach (var interaction in SystemInteractions)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", interaction);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndArray();

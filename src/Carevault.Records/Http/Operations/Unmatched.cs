@@ -19,6 +19,7 @@ internal static class Unmatched
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         string? allow = segments switch
         {
+            [] => "POST",
             ["metadata"] => "GET",
             [var t] when FhirRequest.IsSupportedType(spec, t) => "GET, POST",
             [var t, "_search"] when FhirRequest.IsSupportedType(spec, t) => "POST",
