@@ -49,7 +49,7 @@ while (($#)); do
     --filter) filter=$2; shift ;;
     --no-build) build=0 ;;
     --committed) committed=1 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see bench/run.sh --help)" >&2; exit 2 ;;
   esac
   shift
