@@ -22,6 +22,7 @@ public static class IdentityModule
     {
         services.AddSingleton(_ => TokenOptions.From(configuration));
         services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<RevocationList>();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<ClientStore>();
         services.AddSingleton<TenantStore>();
@@ -45,5 +46,6 @@ public static class IdentityModule
         PasswordResetEndpoints.Map(app);
         TotpEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        RevocationEndpoints.Map(app);
     }
 }

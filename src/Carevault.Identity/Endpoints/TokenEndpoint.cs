@@ -1,19 +1,15 @@
-using System.Text;
 using System.Text.Json.Serialization;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Carevault.Identity.Endpoints;
 
 /// <summary>
-/// <c>POST /oauth/token</c> (RFC 6749 §3.2). Grant: <c>client_credentials</c> (§4.4) for hospital systems, the client
-/// authenticated by HTTP Basic (§2.3.1) or by <c>client_id</c>/<c>client_secret</c> in the form. Errors use the
-/// RFC's JSON form (§5.2) and never say whether the id or the secret was wrong.
+/// <c>POST /oauth/token</c> (RFC 6749 §3.2). Grant: <c>client_credentials</c> (§4.4) for hospital systems.
 /// </summary>
 public static class TokenEndpoint
 {
@@ -22,10 +18,6 @@ public static class TokenEndpoint
         [property: JsonPropertyName("token_type")] string TokenType,
         [property: JsonPropertyName("expires_in")] long ExpiresIn,
         [property: JsonPropertyName("scope")] string Scope);
-
-    public sealed record OAuthError(
-        [property: JsonPropertyName("error")] string Error,
-        [property: JsonPropertyName("error_description")] string Description);
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/oauth/token", IssueAsync)
@@ -40,38 +32,23 @@ public static class TokenEndpoint
 
     static async Task<IResult> IssueAsync(HttpContext http, ClientStore clients, AccessTokens tokens, CancellationToken ct)
     {
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
-        if (!http.Request.HasFormContentType)
-            return Error(400, "invalid_request", "Send the parameters as application/x-www-form-urlencoded.");
-        var form = await http.Request.ReadFormAsync(ct);
-        foreach (var (name, values) in form)
-            if (values.Count > 1) return Error(400, "invalid_request", $"Parameter '{name}' was given more than once.");
+        var (request, malformed) = await OAuthClientRequest.ReadAsync(http, ct);
+        if (request is null) return malformed!;
 
-        var basic = TryReadBasic(http.Request.Headers.Authorization.ToString(), out var basicId, out var basicSecret);
-        if (basic is false) return Error(400, "invalid_request", "Malformed Authorization header.");
-        var formId = form["client_id"].ToString();
-        var formSecret = form["client_secret"].ToString();
-        if (basic is true && formSecret.Length > 0)
-            return Error(400, "invalid_request", "Use one client authentication method, not two.");
-        var (clientId, secret) = basic is true ? (basicId!, basicSecret!) : (formId, formSecret);
+        var grantType = request["grant_type"];
+        if (grantType.Length == 0) return OAuthClientRequest.Error(400, "invalid_request", "grant_type is required.");
+        if (grantType != "client_credentials") return OAuthClientRequest.Error(400, "unsupported_grant_type", "Supported grant types: client_credentials.");
 
-        var grantType = form["grant_type"].ToString();
-        if (grantType.Length == 0) return Error(400, "invalid_request", "grant_type is required.");
-        if (grantType != "client_credentials") return Error(400, "unsupported_grant_type", "Supported grant types: client_credentials.");
-        if (clientId.Length == 0 || secret.Length == 0 || clientId.Length > 200 || secret.Length > 200)
-            return InvalidClient(http);
-
-        var client = await clients.AuthenticateAsync(clientId, secret, ct);
-        if (client is null) return InvalidClient(http);
+        var (client, invalid) = await request.AuthenticateAsync(http, clients, ct);
+        if (client is null) return invalid!;
 
         ScopeSet granted;
-        if (form.ContainsKey("scope"))
+        if (request.Form.ContainsKey("scope"))
         {
-            if (!ScopeSet.TryParse(form["scope"], out var requested) || requested.Values.Count == 0)
-                return Error(400, "invalid_scope", "The scope parameter is malformed.");
+            if (!ScopeSet.TryParse(request["scope"], out var requested) || requested.Values.Count == 0)
+                return OAuthClientRequest.Error(400, "invalid_scope", "The scope parameter is malformed.");
             if (!client.Scopes.Covers(requested))
-                return Error(400, "invalid_scope", "A requested scope is not granted to this client.");
+                return OAuthClientRequest.Error(400, "invalid_scope", "A requested scope is not granted to this client.");
             granted = requested;
         }
         else
@@ -81,35 +58,5 @@ public static class TokenEndpoint
 
         var token = await tokens.IssueForClientAsync(client.TenantId, client.Id, granted, client.TokenLifetime, ct);
         return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString()));
-    }
-
-    static JsonHttpResult<OAuthError> InvalidClient(HttpContext http)
-    {
-        // RFC 6749 §5.2: 401 with a challenge for the authentication scheme the endpoint supports.
-        http.Response.Headers.WWWAuthenticate = "Basic realm=\"carevault\"";
-        return Error(401, "invalid_client", "Client authentication failed.");
-    }
-
-    static JsonHttpResult<OAuthError> Error(int status, string error, string description) =>
-        TypedResults.Json(new OAuthError(error, description), statusCode: status);
-
-    /// <summary>null: no Basic header; false: malformed; true: decoded (RFC 6749 §2.3.1: both parts form-url-encoded).</summary>
-    static bool? TryReadBasic(string header, out string? id, out string? secret)
-    {
-        id = secret = null;
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return null;
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            if (colon < 0) return false;
-            id = Uri.UnescapeDataString(decoded[..colon].Replace('+', ' '));
-            secret = Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' '));
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 }

@@ -20,7 +20,7 @@ public static class CarevaultClaims
 public sealed record IssuedToken(string AccessToken, TimeSpan Lifetime, ScopeSet Scopes);
 
 /// <summary>Issues and validates Carevault access tokens: JWTs signed with ES256 from the <see cref="SigningKeyRing"/>.</summary>
-public sealed class AccessTokens(SigningKeyRing keys, TokenOptions options, TimeProvider clock)
+public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations, TokenOptions options, TimeProvider clock)
 {
     static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
@@ -51,7 +51,7 @@ public sealed class AccessTokens(SigningKeyRing keys, TokenOptions options, Time
         return new IssuedToken(_handler.CreateToken(descriptor), lifetime, scopes);
     }
 
-    /// <summary>Validates signature (ES256 only, known kid), issuer, audience, expiry and not-before.</summary>
+    /// <summary>Validates signature (ES256 only, known kid), issuer, audience, expiry, not-before, and that it is not revoked.</summary>
     public async Task<ClaimsIdentity?> ValidateAsync(string token, string authenticationType, CancellationToken ct)
     {
         if (!_handler.CanReadToken(token)) return null;
@@ -87,6 +87,8 @@ public sealed class AccessTokens(SigningKeyRing keys, TokenOptions options, Time
             NameClaimType = JwtRegisteredClaimNames.Sub,
             RoleClaimType = CarevaultClaims.Role,
         });
-        return result.IsValid ? result.ClaimsIdentity : null;
+        if (!result.IsValid) return null;
+        var jti = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Jti)?.Value;
+        return jti is not null && !await revocations.IsRevokedAsync(jti, ct) ? result.ClaimsIdentity : null;
     }
 }
