@@ -13,7 +13,7 @@ public static class ClientSecret
     /// <summary>Prefix that lets secret scanners recognise a leaked Carevault client secret.</summary>
     public const string Prefix = "cvs_";
 
-    public static string Generate() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+    public static string Generate() => Prefix + Tokens.RandomToken.New();
 
     public static string Hash(string secret)
     {
@@ -38,6 +38,4 @@ public static class ClientSecret
         secretBytes.CopyTo(input, salt.Length);
         return SHA256.HashData(input);
     }
-
-    static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -71,7 +71,7 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
             """, new { tenantId, username, now = now.ToUnixTimeMilliseconds(), max = PasswordResetOptions.MaxOutstandingTokens }, cancellationToken: ct));
         if (account is null) return;
 
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = Tokens.RandomToken.New();
         var expires = now + options.TokenLifetime;
         var link = $"{tokens.Issuer}/reset-password?token={token}";
         var body = $"""

@@ -56,7 +56,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
             return null;
         }
 
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = Tokens.RandomToken.New();
         var expires = now + SessionLifetime;
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var newHash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? HashPassword(password) : user!.PasswordHash;
