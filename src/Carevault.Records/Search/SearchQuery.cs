@@ -41,6 +41,9 @@ public sealed record SearchQuery
 
     public SearchTotal Total { get; init; }
 
+    /// <summary><c>_summary=count</c>: the total alone.</summary>
+    public bool SummaryCount { get; init; }
+
     /// <summary>Parameters this server ignored (lenient handling), for the OperationOutcome in the Bundle.</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 }

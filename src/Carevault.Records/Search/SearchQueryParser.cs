@@ -27,6 +27,7 @@ public sealed class SearchQueryParser(FhirSpec spec)
         var count = DefaultCount;
         var total = SearchTotal.None;
         string? after = null;
+        var summaryCount = false;
         foreach (var (rawName, rawValue) in parameters)
         {
             switch (rawName)
@@ -39,6 +40,10 @@ public sealed class SearchQueryParser(FhirSpec spec)
                     if (rawValue is "none" or "estimate") total = SearchTotal.None;
                     else if (rawValue == "accurate") total = SearchTotal.Accurate;
                     else return Invalid("_total must be none, estimate or accurate.");
+                    continue;
+                case "_summary" when rawValue == "count":
+                    // FHIR R4 search.html#summary: only the total, no entries.
+                    summaryCount = true;
                     continue;
                 case CursorParameter:
                     if (!ResourceIds.IsValid(rawValue)) return Invalid("The paging cursor is not valid.");
@@ -62,7 +67,8 @@ public sealed class SearchQueryParser(FhirSpec spec)
             }
             criteria.Add(criterion.Value!);
         }
-        return new SearchQuery { ResourceType = resourceType, Criteria = criteria, Count = count, Total = total, After = after, Ignored = ignored };
+        if (summaryCount) (count, total) = (0, SearchTotal.Accurate);
+        return new SearchQuery { ResourceType = resourceType, Criteria = criteria, Count = count, Total = total, After = after, Ignored = ignored, SummaryCount = summaryCount };
     }
 
     // MethodNotAllowed marks "not supported" internally: ignorable under lenient handling.

@@ -148,6 +148,9 @@ public sealed class ResourceSearchTests
         Assert.Equal([mine], await Ids(h, other, "Observation", "code=29463-7"));
         Assert.Equal([mine], await Ids(h, other, "Observation", ""));
         Assert.Equal(1, (await h.SearchAsync(other, "Observation", "_total=accurate")).Total);
+        var summary = await h.SearchAsync(other, "Observation", "code=29463-7&_summary=count");
+        Assert.Equal(1, summary.Total);
+        Assert.Empty(summary.Resources);
         Assert.Equal(3, (await h.SearchAsync(tenant, "Observation", "_total=accurate")).Total);
         Assert.Empty(await Ids(h, other, "Observation", $"_id={ids[0]}"));
     }

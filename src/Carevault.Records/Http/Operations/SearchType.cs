@@ -44,8 +44,12 @@ internal static class SearchType
         var page = await store.SearchAsync(call.Caller.TenantId, query, ct);
 
         var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();
-        echo.Add(new("_count", query.Count.ToString(CultureInfo.InvariantCulture)));
-        if (query.Total == SearchTotal.Accurate) echo.Add(new("_total", "accurate"));
+        if (query.SummaryCount) echo.Add(new("_summary", "count"));
+        else
+        {
+            echo.Add(new("_count", query.Count.ToString(CultureInfo.InvariantCulture)));
+            if (query.Total == SearchTotal.Accurate) echo.Add(new("_total", "accurate"));
+        }
         var path = $"{call.BaseUrl}/{type}";
         var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(query.After is null ? echo : [.. echo, new(SearchQueryParser.CursorParameter, query.After)])) };
         if (page.NextAfter is not null) links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, page.NextAfter)])));
