@@ -169,4 +169,17 @@ public sealed class ResourceSearchTests
         Assert.Equal([late], await Ids(h, tenant, "Patient", "_lastUpdated=gt2026-11-22"));
         Assert.Equal([early, late], await Ids(h, tenant, "Patient", "_lastUpdated=ge2026-11"));
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Search_WithMissingModifier_MatchesPresenceOfAnyValue(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider);
+        var tenant = StoreHarness.Tenant();
+        var born = (await h.CreateAsync(tenant, """{"resourceType":"Patient","birthDate":"1990-01-01"}""")).Id;
+        var unknown = (await h.CreateAsync(tenant, """{"resourceType":"Patient"}""")).Id;
+
+        Assert.Equal([unknown], await Ids(h, tenant, "Patient", "birthdate:missing=true"));
+        Assert.Equal([born], await Ids(h, tenant, "Patient", "birthdate:missing=false"));
+    }
 }
