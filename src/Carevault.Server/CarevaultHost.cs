@@ -1,4 +1,5 @@
 using Carevault.Identity;
+using Carevault.Records;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
 using Carevault.Server.Http;
@@ -35,6 +36,7 @@ public static class CarevaultHost
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
+        services.AddCarevaultRecords(builder.Configuration);
         services.AddSingleton<BootstrapAdmin>();
         services.AddHostedService<DatabaseStartup>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -64,6 +66,7 @@ public static class CarevaultHost
         });
         app.MapCarevaultHealth();
         app.MapCarevaultIdentity();
+        app.MapCarevaultRecords();
         return app;
     }
 

@@ -1,4 +1,3 @@
-#if CAREVAULT_FHIR_API_TESTS
 using System.Net;
 using System.Text.Json;
 using Carevault.Storage;
@@ -132,4 +131,3 @@ public sealed class FhirCrudTests(FhirServers servers) : IClassFixture<FhirServe
             Assert.True(JsonElement.DeepEquals(property.Value, read.GetProperty(property.Name)), property.Name);
     }
 }
-#endif

@@ -1,4 +1,3 @@
-#if CAREVAULT_FHIR_API_TESTS
 using System.Net;
 using System.Text.Json;
 using Carevault.Storage;
@@ -133,4 +132,3 @@ public sealed class FhirErrorTests(FhirServers servers) : IClassFixture<FhirServ
         Assert.False(observation.GetProperty("updateCreate").GetBoolean());
     }
 }
-#endif

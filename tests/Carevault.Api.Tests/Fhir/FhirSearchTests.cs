@@ -1,4 +1,3 @@
-#if CAREVAULT_FHIR_API_TESTS
 using System.Net;
 using System.Text.Json;
 using Carevault.Storage;
@@ -86,4 +85,3 @@ public sealed class FhirSearchTests(FhirServers servers) : IClassFixture<FhirSer
         Assert.Equal(ids.Where((_, i) => i != 3), seen);
     }
 }
-#endif

@@ -1,5 +1,3 @@
-#if CAREVAULT_FHIR_API_TESTS
-// Compiled by Carevault.Records.Tests until Carevault.Server references Carevault.Records (see that csproj).
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -8,7 +6,6 @@ using System.Text.Json;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tenants;
-using Carevault.Records;
 using Carevault.Server;
 using Carevault.Storage;
 using Carevault.TestKit;
@@ -20,7 +17,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Carevault.Api.Tests.Fhir;
 
 /// <summary>
-/// The real host (<see cref="CarevaultHost.Build"/>) with the records module added, on a throwaway database.
+/// The real host (<see cref="CarevaultHost.Build"/>) on a throwaway database.
 /// One server per backend is shared by a test class; every test creates its own tenant, so none sees another's data.
 /// </summary>
 public sealed class FhirServer : IAsyncDisposable
@@ -40,12 +37,7 @@ public sealed class FhirServer : IAsyncDisposable
     public static async Task<FhirServer> StartAsync(DatabaseProvider provider)
     {
         var database = await TestDatabase.CreateAsync(provider);
-        var app = CarevaultHost.Build([], database.Settings(), builder =>
-        {
-            builder.WebHost.UseTestServer();
-            builder.Services.AddCarevaultRecords(builder.Configuration);
-        });
-        app.MapCarevaultRecords();
+        var app = CarevaultHost.Build([], database.Settings(), builder => builder.WebHost.UseTestServer());
         await app.StartAsync();
         return new FhirServer(database, app);
     }
@@ -117,4 +109,3 @@ public static class FhirAssert
         return JsonDocument.Parse(body).RootElement;
     }
 }
-#endif

@@ -1,4 +1,3 @@
-#if CAREVAULT_FHIR_API_TESTS
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -124,4 +123,3 @@ public sealed class FhirTransactionTests(FhirServers servers) : IClassFixture<Fh
         Assert.True(observations.GetProperty("total").GetInt32() > 0);
     }
 }
-#endif
