@@ -14,6 +14,9 @@ install_packages() {
     [[ -z "$pkg" || "$pkg" == \#* ]] && continue
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done < build/apt-packages.txt
+  # Node.js and npm (the S3 emulator): the machine's own when present — a Node install that bundles npm conflicts
+  # with Debian's npm package — else Debian's.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
