@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Carevault.Records.Http;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -49,8 +50,22 @@ public static partial class ErrorHandling
                 problem = new ProblemDetails { Status = 500, Type = ProblemTypes.Uri(ProblemTypes.InternalError), Title = "An unexpected error occurred." };
             }
             context.Response.StatusCode = problem.Status!.Value;
+            if (FhirErrorSurface.Handles(context))
+            {
+                await FhirErrorSurface.WriteAsync(context, problem.Status.Value, IssueCode(problem.Status.Value), problem.Detail ?? problem.Title ?? "");
+                return true;
+            }
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
         }
+
+        /// <summary>FHIR issue-type code (valueset-issue-type) for a status the server itself produced.</summary>
+        static string IssueCode(int status) => status switch
+        {
+            413 => "too-costly",
+            415 or 400 => "structure",
+            >= 500 => "exception",
+            _ => "processing",
+        };
 
         static ProblemDetails MalformedJson(JsonException json) => new()
         {
