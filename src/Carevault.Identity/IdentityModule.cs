@@ -25,6 +25,7 @@ public static class IdentityModule
         services.AddSingleton<RevocationList>();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<ClientStore>();
+        services.AddSingleton<ClientAssertions>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<SignInService>();
         services.AddSingleton<UserStore>();

@@ -32,20 +32,62 @@ public sealed class ClientStore(Db db, TimeProvider clock)
 
     const string Columns = "id AS Id, tenant_id AS TenantId, name AS Name, secret_hash AS SecretHash, scopes AS Scopes, token_lifetime_seconds AS TokenLifetimeSeconds, status AS Status";
 
+    /// <summary>Registers a client that authenticates with a secret (shown in the result only).</summary>
     public async Task<IssuedClientSecret> CreateAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, CancellationToken ct)
+    {
+        var secret = ClientSecret.Generate();
+        var client = await InsertAsync(tenantId, name, scopes, tokenLifetime, ClientSecret.Hash(secret), jwks: null, ct);
+        return new IssuedClientSecret(client, secret);
+    }
+
+    /// <summary>
+    /// Registers a client that authenticates with signed assertions (private_key_jwt, SMART Backend Services),
+    /// verified by the public keys in <paramref name="jwks"/>. It has no secret.
+    /// </summary>
+    public Task<Client> CreateWithKeysAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, string jwks, CancellationToken ct)
+    {
+        ClientAssertions.ValidateJwks(jwks);
+        return InsertAsync(tenantId, name, scopes, tokenLifetime, NoSecret, jwks, ct);
+    }
+
+    /// <summary>Stored for key-based clients: never a valid hash, so no secret can authenticate them.</summary>
+    const string NoSecret = "none";
+
+    async Task<Client> InsertAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, string secretHash, string? jwks, CancellationToken ct)
     {
         var lifetime = tokenLifetime ?? DefaultTokenLifetime;
         if (lifetime <= TimeSpan.Zero || lifetime > MaxTokenLifetime)
             throw new ArgumentOutOfRangeException(nameof(tokenLifetime), $"Token lifetime must be between 1 second and {MaxTokenLifetime.TotalHours} hours.");
-        var secret = ClientSecret.Generate();
-        var row = new Row("cli_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), tenantId, name, ClientSecret.Hash(secret), scopes.ToString(), (long)lifetime.TotalSeconds, "active");
+        var row = new Row("cli_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), tenantId, name, secretHash, scopes.ToString(), (long)lifetime.TotalSeconds, "active");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await db.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO clients (id, tenant_id, name, secret_hash, scopes, token_lifetime_seconds, status, created_at, secret_rotated_at)
-            VALUES (@Id, @TenantId, @Name, @SecretHash, @Scopes, @TokenLifetimeSeconds, @Status, @now, @now)
-            """, new { row.Id, row.TenantId, row.Name, row.SecretHash, row.Scopes, row.TokenLifetimeSeconds, row.Status, now }, cancellationToken: ct));
-        return new IssuedClientSecret(ToClient(row), secret);
+            INSERT INTO clients (id, tenant_id, name, secret_hash, scopes, token_lifetime_seconds, status, created_at, secret_rotated_at, jwks)
+            VALUES (@Id, @TenantId, @Name, @SecretHash, @Scopes, @TokenLifetimeSeconds, @Status, @now, @now, @jwks)
+            """, new { row.Id, row.TenantId, row.Name, row.SecretHash, row.Scopes, row.TokenLifetimeSeconds, row.Status, now, jwks }, cancellationToken: ct));
+        return ToClient(row);
+    }
+
+    /// <summary>An active key-based client and its registered JWKS, by id (the assertion's issuer); null otherwise.</summary>
+    internal async Task<(Client Client, string Jwks)?> FindKeyClientAsync(string clientId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Id, string Jwks)>(new CommandDefinition(
+            "SELECT id, jwks FROM clients WHERE id = @clientId AND status = 'active' AND jwks IS NOT NULL", new { clientId }, cancellationToken: ct));
+        if (row.Id is null) return null;
+        var client = await connection.QuerySingleAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM clients WHERE id = @clientId", new { clientId }, cancellationToken: ct));
+        return (ToClient(client), row.Jwks);
+    }
+
+    /// <summary>Records an assertion id; false when the client already used it (a replay).</summary>
+    internal async Task<bool> TryUseAssertionAsync(string clientId, string jti, DateTimeOffset expiresAt, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM used_client_assertions WHERE expires_at < @now", new { now }, cancellationToken: ct));
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES (@clientId, @jti, @expires) ON CONFLICT (client_id, jti) DO NOTHING",
+            new { clientId, jti, expires = expiresAt.ToUnixTimeMilliseconds() }, cancellationToken: ct)) == 1;
     }
 
     public async Task<IReadOnlyList<Client>> ListAsync(string tenantId, CancellationToken ct)

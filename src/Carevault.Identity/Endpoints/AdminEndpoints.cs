@@ -18,9 +18,9 @@ public static class AdminEndpoints
 {
     public sealed record CreateTenantRequest(string Id, string Name);
     public sealed record TenantResponse(string Id, string Name);
-    public sealed record CreateClientRequest(string Name, string Scopes, int? TokenMinutes);
+    public sealed record CreateClientRequest(string Name, string Scopes, int? TokenMinutes, string? Jwks = null);
     public sealed record ClientResponse(string ClientId, string Name, string Scopes, int TokenMinutes, bool Active);
-    public sealed record ClientSecretResponse(string ClientId, string ClientSecret, string Scopes);
+    public sealed record ClientSecretResponse(string ClientId, string? ClientSecret, string Scopes);
     public sealed record CreateUserRequest(string Username, string Password, string Role);
     public sealed record UserResponse(string UserId, string Username, string Role, string Status);
 
@@ -75,13 +75,20 @@ public static class AdminEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A name of 1-200 characters is required."] }, type: ValidationType);
         if (!ScopeSet.TryParse(request.Scopes, out var scopes) || scopes.Clinical.Count == 0 || scopes.Clinical.Any(s => s.Context != ScopeContext.System))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["scopes"] = ["Give system/ scopes in SMART syntax, e.g. 'system/Observation.cruds'."] }, type: ValidationType);
+        var lifetime = request.TokenMinutes is { } m ? TimeSpan.FromMinutes(m) : (TimeSpan?)null;
         try
         {
-            var issued = await clients.CreateAsync(Caller(http).TenantId, request.Name, scopes, request.TokenMinutes is { } m ? TimeSpan.FromMinutes(m) : null, ct);
             http.Response.Headers.CacheControl = "no-store";
+            if (request.Jwks is { Length: > 0 } jwks)
+            {
+                // private_key_jwt: the client proves itself with assertions signed by these keys; it gets no secret.
+                var keyClient = await clients.CreateWithKeysAsync(Caller(http).TenantId, request.Name, scopes, lifetime, jwks, ct);
+                return TypedResults.Created($"/api/admin/clients/{keyClient.Id}", new ClientSecretResponse(keyClient.Id, null, keyClient.Scopes.ToString()));
+            }
+            var issued = await clients.CreateAsync(Caller(http).TenantId, request.Name, scopes, lifetime, ct);
             return TypedResults.Created($"/api/admin/clients/{issued.Client.Id}", new ClientSecretResponse(issued.Client.Id, issued.Secret, issued.Client.Scopes.ToString()));
         }
-        catch (ArgumentOutOfRangeException e)
+        catch (ArgumentException e)
         {
             return Invalid(e);
         }

@@ -30,6 +30,9 @@ public static class DiscoveryEndpoints
         [property: JsonPropertyName("token_endpoint")] string TokenEndpoint,
         [property: JsonPropertyName("grant_types_supported")] IReadOnlyList<string> GrantTypesSupported,
         [property: JsonPropertyName("token_endpoint_auth_methods_supported")] IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
+        [property: JsonPropertyName("token_endpoint_auth_signing_alg_values_supported")] IReadOnlyList<string> TokenEndpointAuthSigningAlgValuesSupported,
+        [property: JsonPropertyName("revocation_endpoint")] string RevocationEndpoint,
+        [property: JsonPropertyName("introspection_endpoint")] string IntrospectionEndpoint,
         [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string> ScopesSupported,
         [property: JsonPropertyName("capabilities")] IReadOnlyList<string> Capabilities);
 
@@ -53,7 +56,10 @@ public static class DiscoveryEndpoints
         options.Issuer + "/.well-known/jwks.json",
         options.Issuer + "/oauth/token",
         ["client_credentials"],
-        ["client_secret_basic", "client_secret_post"],
+        ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        ["RS384", "ES384", "RS256", "ES256"],
+        options.Issuer + "/oauth/revoke",
+        options.Issuer + "/oauth/introspect",
         ["system/*.cruds", "system/*.rs"],
-        ["permission-v2"]));
+        ["permission-v2", "client-confidential-symmetric", "client-confidential-asymmetric"]));
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Carevault.Identity.Clients;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Carevault.Identity.Endpoints;
 
@@ -13,21 +14,23 @@ public sealed record OAuthError(
 
 /// <summary>
 /// What the OAuth endpoints (token, revocation, introspection) share: a form body with each parameter once, and a
-/// client authenticated by HTTP Basic (RFC 6749 §2.3.1) or <c>client_id</c>/<c>client_secret</c> in the form — never
-/// both. Failures never say whether the id or the secret was wrong.
+/// client authenticated by HTTP Basic (RFC 6749 §2.3.1), <c>client_id</c>/<c>client_secret</c> in the form, or a signed
+/// <c>client_assertion</c> (RFC 7523 §2.2) — exactly one of them. Failures never say whether the id or the secret was wrong.
 /// </summary>
 internal sealed class OAuthClientRequest
 {
-    OAuthClientRequest(IFormCollection form, string clientId, string secret)
+    OAuthClientRequest(IFormCollection form, string clientId, string secret, string? assertion = null)
     {
         Form = form;
         ClientId = clientId;
         Secret = secret;
+        Assertion = assertion;
     }
 
     public IFormCollection Form { get; }
     string ClientId { get; }
     string Secret { get; }
+    string? Assertion { get; }
 
     public string this[string name] => Form[name].ToString();
 
@@ -42,6 +45,15 @@ internal sealed class OAuthClientRequest
         foreach (var (name, values) in form)
             if (values.Count > 1) return (null, Error(400, "invalid_request", $"Parameter '{name}' was given more than once."));
 
+        if (form.ContainsKey("client_assertion_type") || form.ContainsKey("client_assertion"))
+        {
+            if (form["client_assertion_type"].ToString() != ClientAssertions.AssertionType)
+                return (null, Error(400, "invalid_request", $"client_assertion_type must be {ClientAssertions.AssertionType}."));
+            if (http.Request.Headers.Authorization.Count > 0 || form.ContainsKey("client_secret"))
+                return (null, Error(400, "invalid_request", "Use one client authentication method, not two."));
+            return (new OAuthClientRequest(form, "", "", form["client_assertion"].ToString()), null);
+        }
+
         var basic = TryReadBasic(http.Request.Headers.Authorization.ToString(), out var basicId, out var basicSecret);
         if (basic is false) return (null, Error(400, "invalid_request", "Malformed Authorization header."));
         var formSecret = form["client_secret"].ToString();
@@ -55,9 +67,11 @@ internal sealed class OAuthClientRequest
     /// <summary>The authenticated, active client, or the RFC's <c>invalid_client</c> answer.</summary>
     public async Task<(Client? Client, JsonHttpResult<OAuthError>? Error)> AuthenticateAsync(HttpContext http, ClientStore clients, CancellationToken ct)
     {
-        var client = ClientId.Length is > 0 and <= 200 && Secret.Length is > 0 and <= 200
-            ? await clients.AuthenticateAsync(ClientId, Secret, ct)
-            : null;
+        var client = Assertion is not null
+            ? await http.RequestServices.GetRequiredService<ClientAssertions>().AuthenticateAsync(Assertion, ct)
+            : ClientId.Length is > 0 and <= 200 && Secret.Length is > 0 and <= 200
+                ? await clients.AuthenticateAsync(ClientId, Secret, ct)
+                : null;
         if (client is not null) return (client, null);
         // RFC 6749 §5.2: 401 with a challenge for the authentication scheme the endpoint supports.
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"carevault\"";

@@ -31,15 +31,24 @@ public static class AdminCommands
         var clientName = new Option<string>("--name") { Description = "What the client is, e.g. 'LIS interface'.", Required = true };
         var scopes = new Option<string>("--scopes") { Description = "Granted SMART scopes, space-separated, e.g. 'system/Observation.cruds system/Patient.rs'.", Required = true };
         var lifetime = new Option<int?>("--token-minutes") { Description = "Access-token lifetime in minutes (default 30)." };
-        var createClient = new Command("create", "Register a hospital system; prints its secret once.") { tenant, clientName, scopes, lifetime };
+        var jwksFile = new Option<FileInfo?>("--jwks-file") { Description = "Public keys (JWKS) for private_key_jwt: the client signs assertions instead of using a secret." };
+        var createClient = new Command("create", "Register a hospital system; prints its secret once (none with --jwks-file).") { tenant, clientName, scopes, lifetime, jwksFile };
         createClient.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
         {
             if (!ScopeSet.TryParse(parse.GetValue(scopes), out var granted) || granted.Values.Count == 0) return Fail("--scopes holds an invalid scope.");
             if (await services.GetRequiredService<TenantStore>().FindAsync(parse.GetValue(tenant)!, ct) is null) return Fail("No such tenant.");
             var minutes = parse.GetValue(lifetime);
-            var issued = await services.GetRequiredService<ClientStore>().CreateAsync(parse.GetValue(tenant)!, parse.GetValue(clientName)!, granted,
-                minutes is { } m ? TimeSpan.FromMinutes(m) : null, ct);
-            PrintSecret(issued);
+            TimeSpan? tokenLifetime = minutes is { } m ? TimeSpan.FromMinutes(m) : null;
+            var store = services.GetRequiredService<ClientStore>();
+            if (parse.GetValue(jwksFile) is { } file)
+            {
+                var keyClient = await store.CreateWithKeysAsync(parse.GetValue(tenant)!, parse.GetValue(clientName)!, granted, tokenLifetime, await File.ReadAllTextAsync(file.FullName, ct), ct);
+                Console.Out.WriteLine($"client_id:     {keyClient.Id}");
+                Console.Out.WriteLine($"scopes:        {keyClient.Scopes}");
+                Console.Out.WriteLine("Authenticates with private_key_jwt assertions signed by the registered keys; it has no secret.");
+                return 0;
+            }
+            PrintSecret(await store.CreateAsync(parse.GetValue(tenant)!, parse.GetValue(clientName)!, granted, tokenLifetime, ct));
             return 0;
         }));
         var listClients = new Command("list", "List a tenant's clients and their scopes.") { tenant };
