@@ -48,5 +48,6 @@ public static class IdentityModule
         TotpEndpoints.Map(app);
         AdminEndpoints.Map(app);
         RevocationEndpoints.Map(app);
+        RegistrationEndpoint.Map(app);
     }
 }

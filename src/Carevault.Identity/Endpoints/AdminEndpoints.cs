@@ -21,6 +21,7 @@ public static class AdminEndpoints
     public sealed record CreateClientRequest(string Name, string Scopes, int? TokenMinutes, string? Jwks = null);
     public sealed record ClientResponse(string ClientId, string Name, string Scopes, int TokenMinutes, bool Active);
     public sealed record ClientSecretResponse(string ClientId, string? ClientSecret, string Scopes);
+    public sealed record TenantSettings(bool AllowPatientRegistration);
     public sealed record CreateUserRequest(string Username, string Password, string Role);
     public sealed record UserResponse(string UserId, string Username, string Role, string Status);
 
@@ -30,6 +31,8 @@ public static class AdminEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapPost("/tenants", CreateTenantAsync).WithName("CreateTenant").WithSummary("Create a tenant (operators only).")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapGet("/settings", GetSettingsAsync).WithName("GetTenantSettings").WithSummary("The caller's tenant settings.");
+        admin.MapPut("/settings", PutSettingsAsync).WithName("PutTenantSettings").WithSummary("Change the caller's tenant settings.");
         admin.MapGet("/clients", ListClientsAsync).WithName("ListClients").WithSummary("The tenant's hospital systems and their scopes.");
         admin.MapPost("/clients", CreateClientAsync).WithName("CreateClient").WithSummary("Register a hospital system; the secret is in this response only.")
             .ProducesValidationProblem();
@@ -59,6 +62,19 @@ public static class AdminEndpoints
         {
             return Invalid(e);
         }
+    }
+
+    static async Task<Results<Ok<TenantSettings>, ProblemHttpResult>> GetSettingsAsync(HttpContext http, TenantStore tenants, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        return TypedResults.Ok(new TenantSettings(await tenants.AllowsPatientRegistrationAsync(Caller(http).TenantId, ct)));
+    }
+
+    static async Task<Results<Ok<TenantSettings>, ProblemHttpResult>> PutSettingsAsync(TenantSettings settings, HttpContext http, TenantStore tenants, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        await tenants.SetPatientRegistrationAsync(Caller(http).TenantId, settings.AllowPatientRegistration, ct);
+        return TypedResults.Ok(settings);
     }
 
     static async Task<Results<Ok<List<ClientResponse>>, ProblemHttpResult>> ListClientsAsync(HttpContext http, ClientStore clients, CancellationToken ct)

@@ -27,6 +27,21 @@ public sealed partial class TenantStore(Db db, TimeProvider clock)
         return await connection.QuerySingleOrDefaultAsync<Tenant>(new CommandDefinition("SELECT id AS Id, name AS Name FROM tenants WHERE id = @id", new { id }, cancellationToken: ct));
     }
 
+    /// <summary>Whether patients may register themselves in the tenant (false for an unknown tenant).</summary>
+    public async Task<bool> AllowsPatientRegistrationAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT allow_patient_registration FROM tenants WHERE id = @id", new { id }, cancellationToken: ct)) == 1;
+    }
+
+    public async Task<bool> SetPatientRegistrationAsync(string id, bool allowed, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE tenants SET allow_patient_registration = @value WHERE id = @id", new { id, value = allowed ? 1 : 0 }, cancellationToken: ct)) > 0;
+    }
+
     [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")]
     private static partial Regex IdPattern();
 }

@@ -1,0 +1,47 @@
+using Carevault.Identity.People;
+using Carevault.Identity.Tenants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Identity.Endpoints;
+
+/// <summary>
+/// <c>POST /api/auth/register</c>: a patient creates their own account where the tenant allows it. Staff, doctors and
+/// administrators are created by a tenant administrator. An unknown tenant and a closed one answer alike.
+/// </summary>
+public static class RegistrationEndpoint
+{
+    public sealed record RegisterRequest(string Tenant, string Username, string Password, string? Email);
+    public sealed record RegisterResponse(string UserId, string Username, string Role);
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/api/auth/register", RegisterAsync)
+            .AllowAnonymous()
+            .WithTags("Sign-in")
+            .WithName("Register")
+            .WithSummary("Create a patient account, where the tenant allows self-registration.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+    static async Task<Results<Created<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, TenantStore tenants, UserStore users, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Tenant) || request.Tenant.Length > 100 || !await tenants.AllowsPatientRegistrationAsync(request.Tenant, ct))
+            return TypedResults.Problem(statusCode: 403, detail: "Self-registration is not open here; ask the hospital for an account.");
+        try
+        {
+            var user = await users.CreateAsync(request.Tenant, request.Username ?? "", request.Password ?? "", Roles.Patient, request.Email, ct);
+            return user is null
+                ? TypedResults.Problem(statusCode: 409, detail: "This username is taken.")
+                : TypedResults.Created($"/api/me", new RegisterResponse(user.Id, user.Username, user.Role));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? "request"] = [e.Message.Split(" (Parameter", 2)[0]] },
+                type: "urn:carevault:problem:validation-failed");
+        }
+    }
+}
