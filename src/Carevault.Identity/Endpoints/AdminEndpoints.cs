@@ -23,6 +23,7 @@ public static class AdminEndpoints
     public sealed record ClientSecretResponse(string ClientId, string? ClientSecret, string Scopes);
     public sealed record TenantSettings(bool AllowPatientRegistration);
     public sealed record CreateUserRequest(string Username, string Password, string Role);
+    public sealed record InviteRequest(string Username, string Email, string Role);
     public sealed record UserResponse(string UserId, string Username, string Role, string Status);
 
     public static void Map(IEndpointRouteBuilder app)
@@ -41,6 +42,9 @@ public static class AdminEndpoints
         admin.MapPost("/clients/{clientId}/revoke", RevokeClientAsync).WithName("RevokeClient")
             .WithSummary("Revoke a client: it gets no more tokens.").ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/users", CreateUserAsync).WithName("CreateUser").WithSummary("Create a person's account with an initial password.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPost("/invitations", InviteAsync).WithName("InviteUser")
+            .WithSummary("Invite a person (staff, doctor, auditor, admin, patient): an emailed single-use link lets them set a password.")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPost("/users/{userId}/disable", (string userId, HttpContext http, UserStore users, CancellationToken ct) => SetActiveAsync(userId, false, http, users, ct))
             .WithName("DisableUser").WithSummary("Disable a user; their sessions end.").ProducesProblem(StatusCodes.Status404NotFound);
@@ -130,6 +134,22 @@ public static class AdminEndpoints
         try
         {
             var user = await users.CreateAsync(Caller(http).TenantId, request.Username ?? "", request.Password ?? "", request.Role ?? "", ct);
+            return user is null
+                ? TypedResults.Problem(statusCode: 409, detail: "This username is taken in the tenant.")
+                : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status));
+        }
+        catch (ArgumentException e)
+        {
+            return Invalid(e);
+        }
+    }
+
+    static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> InviteAsync(InviteRequest request, HttpContext http, Invitations invitations, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        try
+        {
+            var user = await invitations.InviteAsync(Caller(http).TenantId, request.Username ?? "", request.Email ?? "", request.Role ?? "", ct);
             return user is null
                 ? TypedResults.Problem(statusCode: 409, detail: "This username is taken in the tenant.")
                 : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status));

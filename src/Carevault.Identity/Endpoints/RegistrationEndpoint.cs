@@ -8,15 +8,24 @@ using Microsoft.AspNetCore.Routing;
 namespace Carevault.Identity.Endpoints;
 
 /// <summary>
-/// <c>POST /api/auth/register</c>: a patient creates their own account where the tenant allows it. Staff, doctors and
-/// administrators are created by a tenant administrator. An unknown tenant and a closed one answer alike.
+/// <c>POST /api/auth/register</c>: a patient creates their own account where the tenant allows it (an unknown tenant and
+/// a closed one answer alike). <c>POST /api/auth/invitation/accept</c>: an invited person sets their first password.
 /// </summary>
 public static class RegistrationEndpoint
 {
     public sealed record RegisterRequest(string Tenant, string Username, string Password, string? Email);
     public sealed record RegisterResponse(string UserId, string Username, string Role);
 
-    public static void Map(IEndpointRouteBuilder app) =>
+    public sealed record AcceptInvitationRequest(string Token, string Password);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/auth/invitation/accept", AcceptAsync)
+            .AllowAnonymous()
+            .WithTags("Sign-in")
+            .WithName("AcceptInvitation")
+            .WithSummary("Activate an invited account by choosing its password.")
+            .ProducesValidationProblem();
         app.MapPost("/api/auth/register", RegisterAsync)
             .AllowAnonymous()
             .WithTags("Sign-in")
@@ -25,6 +34,15 @@ public static class RegistrationEndpoint
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    static async Task<Results<NoContent, ValidationProblem>> AcceptAsync(AcceptInvitationRequest request, Invitations invitations, CancellationToken ct)
+    {
+        var problem = await invitations.AcceptAsync(request.Token ?? "", request.Password ?? "", ct);
+        return problem is null
+            ? TypedResults.NoContent()
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = [problem] }, type: "urn:carevault:problem:validation-failed");
+    }
 
     static async Task<Results<Created<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterRequest request, TenantStore tenants, UserStore users, CancellationToken ct)

@@ -12,6 +12,7 @@ public static class AccountRecovery
         services.AddCarevaultEmailOutbox(configuration);
         services.AddSingleton(_ => PasswordResetOptions.From(configuration));
         services.AddSingleton<PasswordReset>();
+        services.AddSingleton<Invitations>();
         services.AddSingleton<SecondFactor>();
         return services;
     }

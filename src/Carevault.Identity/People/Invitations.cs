@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+using System.Text;
+using Carevault.Identity.Outbox;
+using Carevault.Identity.Tokens;
+using Carevault.Storage.Database;
+using Dapper;
+
+namespace Carevault.Identity.People;
+
+/// <summary>
+/// Staff, doctors, auditors and administrators join by invitation: an administrator names the person, role and email;
+/// the account is created <c>invited</c> (no usable password, cannot sign in) and a single-use link (7 days) goes out
+/// through the outbox in the same transaction. Accepting sets the password and activates the account.
+/// The link token lives in <c>password_reset_tokens</c> beside reset tokens; the account's status tells them apart.
+/// </summary>
+public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, TimeProvider clock)
+{
+    public static readonly TimeSpan LinkLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>Creates the invited account and queues the email; null when the username is taken in the tenant.</summary>
+    public async Task<User?> InviteAsync(string tenantId, string username, string email, string role, CancellationToken ct)
+    {
+        if (!Roles.All.Contains(role)) throw new ArgumentException($"Role must be one of: {string.Join(", ", Roles.All)}.", nameof(role));
+        if (string.IsNullOrWhiteSpace(username) || username.Length > 200) throw new ArgumentException("A username is 1-200 characters.", nameof(username));
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 320 || !email.Contains('@', StringComparison.Ordinal) || email.AsSpan().ContainsAny('\r', '\n'))
+            throw new ArgumentException("A valid email address is required.", nameof(email));
+
+        var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "invited");
+        var token = RandomToken.New();
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email)
+            VALUES (@Id, @TenantId, @Username, '!', @Role, @Status, @now, @email)
+            ON CONFLICT (tenant_id, username) DO NOTHING
+            """, new { user.Id, user.TenantId, user.Username, user.Role, user.Status, now = now.ToUnixTimeMilliseconds(), email }, transaction, cancellationToken: ct));
+        if (inserted == 0)
+        {
+            await transaction.RollbackAsync(ct);
+            return null;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
+            VALUES (@hash, @tenantId, @userId, @now, @expires)
+            """, new { hash = Hash(token), tenantId, userId = user.Id, now = now.ToUnixTimeMilliseconds(), expires = (now + LinkLifetime).ToUnixTimeMilliseconds() },
+            transaction, cancellationToken: ct));
+        await outbox.EnqueueAsync(transaction, new OutgoingEmail
+        {
+            TenantId = tenantId,
+            Kind = "invitation",
+            Recipient = email,
+            Subject = "You are invited to Carevault",
+            Body = $"""
+                You have been invited to Carevault as "{username}" ({role}).
+
+                To choose your password and activate the account, open this link within {(int)LinkLifetime.TotalDays} days. It works once:
+
+                {tokens.Issuer}/accept-invitation?token={token}
+                """,
+        }, ct);
+        await transaction.CommitAsync(ct);
+        return user;
+    }
+
+    /// <summary>Activates an invited account with its first password. Null on success, else a reason safe to show.</summary>
+    public async Task<string?> AcceptAsync(string token, string password, CancellationToken ct)
+    {
+        const string Invalid = "This invitation link is not valid: it may have expired or been used.";
+        if (token.Length is 0 or > 100) return Invalid;
+        var hash = Hash(token);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await db.OpenAsync(ct);
+        var user = await connection.QuerySingleOrDefaultAsync<(string Id, string Username)>(new CommandDefinition("""
+            SELECT u.id, u.username FROM password_reset_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+            WHERE t.token_hash = @hash AND t.used_at IS NULL AND t.expires_at > @now AND u.status = 'invited'
+            """, new { hash, now }, cancellationToken: ct));
+        if (user.Id is null) return Invalid;
+        if (PasswordPolicy.Check(password, user.Username) is { } problem) return problem;
+
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var spent = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE password_reset_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
+            new { now, hash }, transaction, cancellationToken: ct));
+        if (spent != 1)
+        {
+            await transaction.RollbackAsync(ct);
+            return Invalid;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @newHash, password_changed_at = @now, status = 'active' WHERE id = @Id AND status = 'invited'",
+            new { newHash = SignInService.HashPassword(password), now, user.Id }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return null;
+    }
+
+    static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}
