@@ -3,6 +3,7 @@ using Carevault.Records;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
 using Carevault.Server.Http;
+using Carevault.Server.Security;
 using Carevault.Server.Startup;
 using Carevault.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -33,6 +34,7 @@ public static class CarevaultHost
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth = 64);
         services.AddCarevaultProblemDetails();
+        services.AddCarevaultHardening();
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
@@ -53,6 +55,7 @@ public static class CarevaultHost
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseCarevaultHardening();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();

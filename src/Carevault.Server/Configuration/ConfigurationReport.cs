@@ -42,6 +42,13 @@ public sealed partial class ConfigurationReport
             if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
                 errors.Add($"Urls: '{url}' is not an http:// or https:// address.");
         }
+        foreach (var origin in Security.HttpHardening.AllowedOrigins(configuration))
+        {
+            if (origin == "*")
+                errors.Add("Cors:AllowedOrigins: '*' would let any web page call the API with a user's token; list the origins.");
+            else if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.AbsolutePath != "/")
+                errors.Add($"Cors:AllowedOrigins: '{origin}' is not an origin (scheme://host[:port]).");
+        }
         try
         {
             Http.HttpLimits.From(configuration);
