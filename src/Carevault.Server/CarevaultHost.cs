@@ -3,6 +3,7 @@ using Carevault.Records;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
 using Carevault.Server.Http;
+using Carevault.Server.Observability;
 using Carevault.Server.Security;
 using Carevault.Server.Startup;
 using Carevault.Storage;
@@ -35,6 +36,7 @@ public static class CarevaultHost
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth = 64);
         services.AddCarevaultProblemDetails();
         services.AddCarevaultHardening();
+        services.AddCarevaultMetrics();
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
@@ -68,6 +70,7 @@ public static class CarevaultHost
             ui.DocumentTitle = "Carevault API";
         });
         app.MapCarevaultHealth();
+        app.MapCarevaultMetrics();
         app.MapCarevaultIdentity();
         app.MapCarevaultRecords();
         return app;

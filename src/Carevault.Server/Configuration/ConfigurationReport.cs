@@ -51,6 +51,14 @@ public sealed partial class ConfigurationReport
         }
         try
         {
+            Observability.MetricsEndpoint.AllowedNetworks(configuration);
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add(e.Message);
+        }
+        try
+        {
             Http.HttpLimits.From(configuration);
         }
         catch (InvalidOperationException e)
