@@ -23,6 +23,8 @@ public static class IdentityModule
         services.AddSingleton(_ => TokenOptions.From(configuration));
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<RevocationList>();
+        services.AddSingleton<AuthorizationGrants>();
+        services.AddAntiforgery();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<ClientStore>();
         services.AddSingleton<ClientAssertions>();
@@ -49,5 +51,6 @@ public static class IdentityModule
         AdminEndpoints.Map(app);
         RevocationEndpoints.Map(app);
         RegistrationEndpoint.Map(app);
+        AuthorizeEndpoint.Map(app);
     }
 }

@@ -14,6 +14,14 @@ public sealed record Client
     public required ScopeSet Scopes { get; init; }
     public required TimeSpan TokenLifetime { get; init; }
     public required bool Active { get; init; }
+
+    /// <summary>For apps (authorization code): the exact redirect URIs allowed; empty for hospital systems.</summary>
+    public IReadOnlyList<string> RedirectUris { get; init; } = [];
+
+    /// <summary>A public app (no secret: a browser or mobile app) proves itself by PKCE alone.</summary>
+    public bool IsPublic { get; init; }
+
+    public bool IsApp => RedirectUris.Count > 0;
 }
 
 /// <summary>A new client or a rotated secret: the only moment the plain secret exists outside the caller.</summary>
@@ -28,9 +36,9 @@ public sealed class ClientStore(Db db, TimeProvider clock)
     public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromHours(12);
 
-    sealed record Row(string Id, string TenantId, string Name, string SecretHash, string Scopes, long TokenLifetimeSeconds, string Status);
+    sealed record Row(string Id, string TenantId, string Name, string SecretHash, string Scopes, long TokenLifetimeSeconds, string Status, string? RedirectUris = null, long PublicClient = 0);
 
-    const string Columns = "id AS Id, tenant_id AS TenantId, name AS Name, secret_hash AS SecretHash, scopes AS Scopes, token_lifetime_seconds AS TokenLifetimeSeconds, status AS Status";
+    const string Columns = "id AS Id, tenant_id AS TenantId, name AS Name, secret_hash AS SecretHash, scopes AS Scopes, token_lifetime_seconds AS TokenLifetimeSeconds, status AS Status, redirect_uris AS RedirectUris, public_client AS PublicClient";
 
     /// <summary>Registers a client that authenticates with a secret (shown in the result only).</summary>
     public async Task<IssuedClientSecret> CreateAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, CancellationToken ct)
@@ -38,6 +46,38 @@ public sealed class ClientStore(Db db, TimeProvider clock)
         var secret = ClientSecret.Generate();
         var client = await InsertAsync(tenantId, name, scopes, tokenLifetime, ClientSecret.Hash(secret), jwks: null, ct);
         return new IssuedClientSecret(client, secret);
+    }
+
+    /// <summary>
+    /// Registers an app that acts for signed-in people (SMART App Launch): exact redirect URIs (https, or http on
+    /// loopback), and either a secret (confidential) or none (public, PKCE only). The secret is null for public apps.
+    /// </summary>
+    public async Task<(Client Client, string? Secret)> CreateAppAsync(string tenantId, string name, ScopeSet scopes, IReadOnlyList<string> redirectUris, bool isPublic, CancellationToken ct)
+    {
+        if (redirectUris.Count is 0 or > 10) throw new ArgumentException("Give 1 to 10 redirect URIs.", nameof(redirectUris));
+        foreach (var uri in redirectUris)
+        {
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Fragment.Length > 0 || uri.Contains(' ', StringComparison.Ordinal)
+                || !(parsed.Scheme == Uri.UriSchemeHttps || (parsed.Scheme == Uri.UriSchemeHttp && parsed.IsLoopback)))
+                throw new ArgumentException("Redirect URIs are absolute https URLs (http only on loopback), without fragments.", nameof(redirectUris));
+        }
+        var secret = isPublic ? null : ClientSecret.Generate();
+        var client = await InsertAsync(tenantId, name, scopes, null, secret is null ? NoSecret : ClientSecret.Hash(secret), jwks: null, ct);
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE clients SET redirect_uris = @uris, public_client = @isPublic WHERE id = @Id",
+            new { uris = string.Join(' ', redirectUris), isPublic = isPublic ? 1 : 0, client.Id }, cancellationToken: ct));
+        return (client with { RedirectUris = redirectUris, IsPublic = isPublic }, secret);
+    }
+
+    /// <summary>An active client by id alone (the authorize endpoint, and public apps at the token endpoint).</summary>
+    public async Task<Client?> FindActiveAsync(string clientId, CancellationToken ct)
+    {
+        if (clientId.Length is 0 or > 200) return null;
+        await using var connection = await db.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM clients WHERE id = @clientId AND status = 'active'", new { clientId }, cancellationToken: ct));
+        return row is null ? null : ToClient(row);
     }
 
     /// <summary>
@@ -144,6 +184,8 @@ public sealed class ClientStore(Db db, TimeProvider clock)
             Scopes = scopes,
             TokenLifetime = TimeSpan.FromSeconds(row.TokenLifetimeSeconds),
             Active = row.Status == "active",
+            RedirectUris = string.IsNullOrEmpty(row.RedirectUris) ? [] : row.RedirectUris.Split(' '),
+            IsPublic = row.PublicClient == 1,
         };
     }
 }

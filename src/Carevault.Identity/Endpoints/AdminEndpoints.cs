@@ -23,6 +23,7 @@ public static class AdminEndpoints
     public sealed record ClientSecretResponse(string ClientId, string? ClientSecret, string Scopes);
     public sealed record TenantSettings(bool AllowPatientRegistration);
     public sealed record CreateUserRequest(string Username, string Password, string Role);
+    public sealed record CreateAppRequest(string Name, string Scopes, IReadOnlyList<string> RedirectUris, bool Public);
     public sealed record InviteRequest(string Username, string Email, string Role);
     public sealed record UserResponse(string UserId, string Username, string Role, string Status);
 
@@ -36,6 +37,9 @@ public static class AdminEndpoints
         admin.MapPut("/settings", PutSettingsAsync).WithName("PutTenantSettings").WithSummary("Change the caller's tenant settings.");
         admin.MapGet("/clients", ListClientsAsync).WithName("ListClients").WithSummary("The tenant's hospital systems and their scopes.");
         admin.MapPost("/clients", CreateClientAsync).WithName("CreateClient").WithSummary("Register a hospital system; the secret is in this response only.")
+            .ProducesValidationProblem();
+        admin.MapPost("/apps", CreateAppAsync).WithName("CreateApp")
+            .WithSummary("Register an app that acts for signed-in people (SMART App Launch): exact redirect URIs; public apps get no secret.")
             .ProducesValidationProblem();
         admin.MapPost("/clients/{clientId}/rotate-secret", RotateSecretAsync).WithName("RotateClientSecret")
             .WithSummary("Replace a client's secret; the old one stops working at once.").ProducesProblem(StatusCodes.Status404NotFound);
@@ -107,6 +111,25 @@ public static class AdminEndpoints
             }
             var issued = await clients.CreateAsync(Caller(http).TenantId, request.Name, scopes, lifetime, ct);
             return TypedResults.Created($"/api/admin/clients/{issued.Client.Id}", new ClientSecretResponse(issued.Client.Id, issued.Secret, issued.Client.Scopes.ToString()));
+        }
+        catch (ArgumentException e)
+        {
+            return Invalid(e);
+        }
+    }
+
+    static async Task<Results<Created<ClientSecretResponse>, ValidationProblem, ProblemHttpResult>> CreateAppAsync(CreateAppRequest request, HttpContext http, ClientStore clients, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A name of 1-200 characters is required."] }, type: ValidationType);
+        if (!ScopeSet.TryParse(request.Scopes, out var scopes) || scopes.Clinical.Count == 0 || scopes.Clinical.Any(s => s.Context == ScopeContext.System))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["scopes"] = ["Give patient/ or user/ scopes in SMART syntax, e.g. 'patient/*.rs openid fhirUser'."] }, type: ValidationType);
+        try
+        {
+            var (client, secret) = await clients.CreateAppAsync(Caller(http).TenantId, request.Name, scopes, request.RedirectUris ?? [], request.Public, ct);
+            http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Created($"/api/admin/clients/{client.Id}", new ClientSecretResponse(client.Id, secret, client.Scopes.ToString()));
         }
         catch (ArgumentException e)
         {

@@ -27,6 +27,7 @@ public static class DiscoveryEndpoints
     public sealed record SmartConfiguration(
         [property: JsonPropertyName("issuer")] string Issuer,
         [property: JsonPropertyName("jwks_uri")] string JwksUri,
+        [property: JsonPropertyName("authorization_endpoint")] string AuthorizationEndpoint,
         [property: JsonPropertyName("token_endpoint")] string TokenEndpoint,
         [property: JsonPropertyName("grant_types_supported")] IReadOnlyList<string> GrantTypesSupported,
         [property: JsonPropertyName("token_endpoint_auth_methods_supported")] IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
@@ -34,6 +35,8 @@ public static class DiscoveryEndpoints
         [property: JsonPropertyName("revocation_endpoint")] string RevocationEndpoint,
         [property: JsonPropertyName("introspection_endpoint")] string IntrospectionEndpoint,
         [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string> ScopesSupported,
+        [property: JsonPropertyName("response_types_supported")] IReadOnlyList<string> ResponseTypesSupported,
+        [property: JsonPropertyName("code_challenge_methods_supported")] IReadOnlyList<string> CodeChallengeMethodsSupported,
         [property: JsonPropertyName("capabilities")] IReadOnlyList<string> Capabilities);
 
     public static void Map(IEndpointRouteBuilder app)
@@ -54,12 +57,15 @@ public static class DiscoveryEndpoints
     static Ok<SmartConfiguration> Smart(TokenOptions options) => TypedResults.Ok(new SmartConfiguration(
         options.Issuer,
         options.Issuer + "/.well-known/jwks.json",
+        options.Issuer + "/oauth/authorize",
         options.Issuer + "/oauth/token",
-        ["client_credentials"],
+        ["client_credentials", "authorization_code", "refresh_token"],
         ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         ["RS384", "ES384", "RS256", "ES256"],
         options.Issuer + "/oauth/revoke",
         options.Issuer + "/oauth/introspect",
-        ["system/*.cruds", "system/*.rs"],
-        ["permission-v2", "client-confidential-symmetric", "client-confidential-asymmetric"]));
+        ["system/*.cruds", "system/*.rs", "patient/*.rs", "user/*.cruds", "offline_access", "online_access"],
+        ["code"],
+        ["S256"],
+        ["launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric", "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v2"]));
 }

@@ -71,7 +71,9 @@ internal sealed class OAuthClientRequest
             ? await http.RequestServices.GetRequiredService<ClientAssertions>().AuthenticateAsync(Assertion, ct)
             : ClientId.Length is > 0 and <= 200 && Secret.Length is > 0 and <= 200
                 ? await clients.AuthenticateAsync(ClientId, Secret, ct)
-                : null;
+                : Secret.Length == 0 && await clients.FindActiveAsync(ClientId, ct) is { IsPublic: true } publicApp
+                    ? publicApp // a public app identifies itself by client_id; PKCE is its proof (checked by the grant)
+                    : null;
         if (client is not null) return (client, null);
         // RFC 6749 §5.2: 401 with a challenge for the authentication scheme the endpoint supports.
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"carevault\"";

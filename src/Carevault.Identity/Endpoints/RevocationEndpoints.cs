@@ -62,6 +62,8 @@ public static class RevocationEndpoints
         if (request is null) return malformed!;
         var (client, invalid) = await request.AuthenticateAsync(http, clients, ct);
         if (client is null) return invalid!;
+        // RFC 7662 §4: only callers that can authenticate learn about tokens; a public app cannot.
+        if (client.IsPublic) return OAuthClientRequest.Error(401, "invalid_client", "Client authentication failed.");
         var identity = await tokens.ValidateAsync(request["token"], BearerAuthenticationHandler.SchemeName, ct);
         if (identity is null || Claim(identity, CarevaultClaims.Tenant) != client.TenantId) return TypedResults.Ok(new Introspection(false));
         return TypedResults.Ok(new Introspection(true, Claim(identity, CarevaultClaims.Scope), Claim(identity, CarevaultClaims.ClientId), Claim(identity, "sub"),

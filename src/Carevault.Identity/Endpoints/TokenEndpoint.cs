@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Carevault.Identity.Endpoints;
 
 /// <summary>
-/// <c>POST /oauth/token</c> (RFC 6749 §3.2). Grant: <c>client_credentials</c> (§4.4) for hospital systems.
+/// <c>POST /oauth/token</c> (RFC 6749 §3.2). Grants: <c>client_credentials</c> (§4.4) for hospital systems;
+/// <c>authorization_code</c> with PKCE (§4.1, RFC 7636) and rotating <c>refresh_token</c> (§6) for apps acting for a person.
 /// </summary>
 public static class TokenEndpoint
 {
@@ -17,7 +18,8 @@ public static class TokenEndpoint
         [property: JsonPropertyName("access_token")] string AccessToken,
         [property: JsonPropertyName("token_type")] string TokenType,
         [property: JsonPropertyName("expires_in")] long ExpiresIn,
-        [property: JsonPropertyName("scope")] string Scope);
+        [property: JsonPropertyName("scope")] string Scope,
+        [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken = null);
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/oauth/token", IssueAsync)
@@ -30,17 +32,21 @@ public static class TokenEndpoint
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
             .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
 
-    static async Task<IResult> IssueAsync(HttpContext http, ClientStore clients, AccessTokens tokens, CancellationToken ct)
+    static async Task<IResult> IssueAsync(HttpContext http, ClientStore clients, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
     {
         var (request, malformed) = await OAuthClientRequest.ReadAsync(http, ct);
         if (request is null) return malformed!;
 
         var grantType = request["grant_type"];
         if (grantType.Length == 0) return OAuthClientRequest.Error(400, "invalid_request", "grant_type is required.");
-        if (grantType != "client_credentials") return OAuthClientRequest.Error(400, "unsupported_grant_type", "Supported grant types: client_credentials.");
+        if (grantType is not ("client_credentials" or "authorization_code" or "refresh_token"))
+            return OAuthClientRequest.Error(400, "unsupported_grant_type", "Supported grant types: client_credentials, authorization_code, refresh_token.");
 
         var (client, invalid) = await request.AuthenticateAsync(http, clients, ct);
         if (client is null) return invalid!;
+        if (grantType == "authorization_code") return await RedeemCodeAsync(request, client, tokens, grants, ct);
+        if (grantType == "refresh_token") return await RefreshAsync(request, client, tokens, grants, ct);
+        if (client.IsApp) return OAuthClientRequest.Error(400, "unauthorized_client", "Apps act for a signed-in person: use authorization_code.");
 
         ScopeSet granted;
         if (request.Form.ContainsKey("scope"))
@@ -58,5 +64,32 @@ public static class TokenEndpoint
 
         var token = await tokens.IssueForClientAsync(client.TenantId, client.Id, granted, client.TokenLifetime, ct);
         return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString()));
+    }
+
+    static async Task<IResult> RedeemCodeAsync(OAuthClientRequest request, Client client, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
+    {
+        if (!client.IsApp) return OAuthClientRequest.Error(400, "unauthorized_client", "This client is not registered for authorization_code.");
+        var access = await grants.RedeemCodeAsync(client, request["code"], request["redirect_uri"], request["code_verifier"], ct);
+        if (access is null) return OAuthClientRequest.Error(400, "invalid_grant", "The code is invalid, expired, used, or does not match the verifier or redirect URI.");
+        return await IssueUserTokensAsync(client, access, familyId: null, tokens, grants, ct);
+    }
+
+    static async Task<IResult> RefreshAsync(OAuthClientRequest request, Client client, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
+    {
+        var rotated = await grants.RotateRefreshTokenAsync(client, request["refresh_token"], ct);
+        if (rotated is null) return OAuthClientRequest.Error(400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
+        var (access, refresh) = rotated.Value;
+        var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, client.Id, access.Scopes, client.TokenLifetime, ct);
+        return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString(), refresh));
+    }
+
+    static async Task<IResult> IssueUserTokensAsync(Client client, GrantedAccess access, string? familyId, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
+    {
+        var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, client.Id, access.Scopes, client.TokenLifetime, ct);
+        // A refresh token only when the person granted offline or online access (SMART App Launch, scopes).
+        var refresh = access.Scopes.Values.Any(v => v is "offline_access" or "online_access")
+            ? await grants.IssueRefreshTokenAsync(client, access, familyId, ct)
+            : null;
+        return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString(), refresh));
     }
 }

@@ -25,7 +25,14 @@ public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations
     static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
 
-    public async Task<IssuedToken> IssueForClientAsync(string tenantId, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct)
+    public Task<IssuedToken> IssueForClientAsync(string tenantId, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct) =>
+        IssueAsync(tenantId, clientId, clientId, "client", role: null, scopes, lifetime, ct);
+
+    /// <summary>A token for an app acting for a signed-in person: <c>sub</c> is the person, <c>client_id</c> the app.</summary>
+    public Task<IssuedToken> IssueForUserAsync(string tenantId, string userId, string role, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct) =>
+        IssueAsync(tenantId, userId, clientId, "user", role, scopes, lifetime, ct);
+
+    async Task<IssuedToken> IssueAsync(string tenantId, string subject, string clientId, string kind, string? role, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct)
     {
         var key = await keys.CurrentAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -40,14 +47,15 @@ public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations
             TokenType = "at+jwt", // RFC 9068 §2.1
             Claims = new Dictionary<string, object>
             {
-                [JwtRegisteredClaimNames.Sub] = clientId,
+                [JwtRegisteredClaimNames.Sub] = subject,
                 [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
                 [CarevaultClaims.ClientId] = clientId,
                 [CarevaultClaims.Tenant] = tenantId,
-                [CarevaultClaims.Kind] = "client",
+                [CarevaultClaims.Kind] = kind,
                 [CarevaultClaims.Scope] = scopes.ToString(),
             },
         };
+        if (role is not null) descriptor.Claims[CarevaultClaims.Role] = role;
         return new IssuedToken(_handler.CreateToken(descriptor), lifetime, scopes);
     }
 
