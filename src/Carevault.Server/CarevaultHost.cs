@@ -37,6 +37,7 @@ public static class CarevaultHost
         services.AddCarevaultProblemDetails();
         services.AddCarevaultHardening();
         services.AddCarevaultMetrics();
+        services.AddCarevaultRateLimiting();
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
@@ -60,6 +61,7 @@ public static class CarevaultHost
         app.UseCarevaultHardening();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
+        app.UseCarevaultRateLimiting();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

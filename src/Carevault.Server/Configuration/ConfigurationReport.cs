@@ -51,6 +51,14 @@ public sealed partial class ConfigurationReport
         }
         try
         {
+            Security.RateLimiting.Limits.From(configuration);
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add(e.Message);
+        }
+        try
+        {
             Observability.MetricsEndpoint.AllowedNetworks(configuration);
         }
         catch (InvalidOperationException e)
