@@ -9,7 +9,7 @@ namespace Carevault.Server.Cli;
 
 /// <summary>
 /// Operator commands that work on the configured database directly: <c>tenants create</c>, <c>clients create |
-/// list | rotate-secret | revoke</c>, <c>keys rotate-signing</c>.
+/// list | rotate-secret | revoke</c>, <c>users invite | disable | enable</c>, <c>keys rotate-signing</c>.
 /// </summary>
 public static class AdminCommands
 {
@@ -76,6 +76,25 @@ public static class AdminCommands
         }));
         yield return new Command("clients", "Manage hospital systems (OAuth clients).") { createClient, listClients, rotate, revoke };
 
+        var username = new Option<string>("--username") { Required = true };
+        var email = new Option<string>("--email") { Description = "Where the invitation link is sent.", Required = true };
+        var role = new Option<string>("--role") { Description = "patient, doctor, staff, admin or auditor.", Required = true };
+        var invite = new Command("invite", "Invite a person: an emailed single-use link lets them set a password.") { tenant, username, email, role };
+        invite.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            var user = await services.GetRequiredService<Carevault.Identity.People.Invitations>().InviteAsync(
+                parse.GetValue(tenant)!, parse.GetValue(username)!, parse.GetValue(email)!, parse.GetValue(role)!, ct);
+            if (user is null) return Fail("This username is taken in the tenant.");
+            Console.Out.WriteLine($"Invited {user.Username} ({user.Role}), user id {user.Id}. The link is in the outbox.");
+            return 0;
+        }));
+        var userId = new Argument<string>("user-id");
+        var disable = new Command("disable", "Disable a user; their sessions end.") { userId, tenant };
+        disable.SetAction((parse, ct) => SetActiveAsync(parse, namedOptions, tenant, userId, active: false));
+        var enable = new Command("enable", "Re-enable a user.") { userId, tenant };
+        enable.SetAction((parse, ct) => SetActiveAsync(parse, namedOptions, tenant, userId, active: true));
+        yield return new Command("users", "Manage people's accounts.") { invite, disable, enable };
+
         var rotateSigning = new Command("rotate-signing", "Start signing tokens with a new key; old keys verify until their tokens expire.");
         rotateSigning.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
         {
@@ -85,6 +104,15 @@ public static class AdminCommands
         }));
         yield return new Command("keys", "Manage keys.") { rotateSigning };
     }
+
+    static Task<int> SetActiveAsync(ParseResult parse, Func<ParseResult, Dictionary<string, string?>> namedOptions, Option<string> tenant, Argument<string> userId, bool active) =>
+        WithServicesAsync(parse, namedOptions, async services =>
+        {
+            if (!await services.GetRequiredService<Carevault.Identity.People.UserStore>().SetActiveAsync(parse.GetValue(tenant)!, parse.GetValue(userId)!, active, CancellationToken.None))
+                return Fail("No such user in that tenant.");
+            Console.Out.WriteLine(active ? "Enabled." : "Disabled; their sessions end at their next request.");
+            return 0;
+        });
 
     static void PrintSecret(IssuedClientSecret issued)
     {

@@ -107,4 +107,25 @@ public sealed class CliTests : IDisposable
         await second.WaitForOutputAsync("Carevault is listening on", TimeSpan.FromSeconds(60));
         Assert.DoesNotContain("password:", second.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TenantsClientsAndUsers_AreManagedFromTheCommandLine()
+    {
+        string[] data = ["--data-dir", _dataDirectory];
+
+        var tenant = await CarevaultProcess.RunAsync(["tenants", "create", "st-marys", "--name", "St Mary's", .. data]);
+        var client = await CarevaultProcess.RunAsync(["clients", "create", "--tenant", "st-marys", "--name", "LIS", "--scopes", "system/Observation.rs", .. data]);
+        var invite = await CarevaultProcess.RunAsync(["users", "invite", "--tenant", "st-marys", "--username", "kim", "--email", "kim@example.org", "--role", "staff", .. data]);
+        var userId = System.Text.RegularExpressions.Regex.Match(invite.Output, "user id ([0-9a-f]{32})").Groups[1].Value;
+        var disable = await CarevaultProcess.RunAsync(["users", "disable", userId, "--tenant", "st-marys", .. data]);
+        var wrongTenant = await CarevaultProcess.RunAsync(["users", "enable", userId, "--tenant", "system", .. data]);
+
+        Assert.Equal(0, tenant.ExitCode);
+        Assert.Equal(0, client.ExitCode);
+        Assert.Matches("client_secret: cvs_", client.Output);
+        Assert.Equal(0, invite.ExitCode);
+        Assert.Equal(0, disable.ExitCode);
+        Assert.Equal(1, wrongTenant.ExitCode);
+        Assert.DoesNotContain("\"LogLevel\"", tenant.Output, StringComparison.Ordinal); // one-shot commands print answers, not logs
+    }
 }
