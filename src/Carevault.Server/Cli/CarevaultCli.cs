@@ -39,6 +39,12 @@ public static class CarevaultCli
         config.Subcommands.Add(check);
         root.Subcommands.Add(config);
 
+        var security = new Command("security", "Review security settings.");
+        var securityCheck = new Command("check", "Flag settings unsafe in production, each with its fix; exit 1 on any error.") { TreatUnmatchedTokensAsErrors = false };
+        securityCheck.SetAction(CheckSecurity);
+        security.Subcommands.Add(securityCheck);
+        root.Subcommands.Add(security);
+
         foreach (var command in AdminCommands.Create(NamedOptions)) root.Subcommands.Add(command);
         return root;
     }
@@ -90,6 +96,14 @@ public static class CarevaultCli
         var report = ConfigurationReport.Create(builder.Build());
         report.WriteTo(Console.Out);
         return report.IsValid ? 0 : 1;
+    }
+
+    static int CheckSecurity(ParseResult parse)
+    {
+        var builder = new ConfigurationBuilder();
+        var environment = Environment.GetEnvironmentVariable("CAREVAULT_ENVIRONMENT") ?? "Production";
+        builder.AddCarevaultSources(environment, [.. parse.UnmatchedTokens], NamedOptions(parse));
+        return Security.SecurityCheck.WriteTo(Security.SecurityCheck.Run(builder.Build()), Console.Out);
     }
 
     static Dictionary<string, string?> NamedOptions(ParseResult parse)
