@@ -115,6 +115,11 @@ public static class AuthorizeEndpoint
         var body = new StringBuilder();
         body.Append("<p><strong>").Append(Html(request.Client.Name)).Append("</strong> asks for this access to your Carevault record:</p><ul>");
         foreach (var scope in request.Scopes.Values) body.Append("<li>").Append(Html(Describe(scope))).Append(" <code>").Append(Html(scope)).Append("</code></li>");
+        // The decision posts to us and is answered with a redirect to the app: CSP form-action covers that redirect,
+        // so this page allows exactly the app's registered origin besides our own.
+        var appOrigin = new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority);
+        http.Response.Headers.ContentSecurityPolicy =
+            $"default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' {appOrigin}; frame-ancestors 'none'";
         body.Append("</ul><p>You can withdraw it later by signing out of the app.</p>")
             .Append(FormStart(http, antiforgery, request))
             .Append("<p><button name=\"action\" value=\"approve\">Allow</button> <button name=\"action\" value=\"deny\">Deny</button></p></form>");

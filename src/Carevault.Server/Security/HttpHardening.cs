@@ -57,7 +57,9 @@ public static class HttpHardening
     static Task AddSecurityHeaders(object state)
     {
         var headers = ((HttpResponse)state).Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        // An endpoint may set a narrower or page-specific policy (the OAuth consent page must let its form lead on to
+        // the app's registered redirect URI); otherwise the default applies.
+        if (string.IsNullOrEmpty(headers.ContentSecurityPolicy)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";

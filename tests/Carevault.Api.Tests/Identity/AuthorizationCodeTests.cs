@@ -55,7 +55,9 @@ public sealed partial class AuthorizationCodeTests
         Assert.Contains("My Health App", signInPage, StringComparison.Ordinal);
         var signedIn = await browser.PostAsync(new Uri("/oauth/authorize", UriKind.Relative), new FormUrlEncodedContent(FormOf(signInPage, ("action", "signin"), ("username", "pat"), ("password", Password))));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        var consentPage = await browser.GetStringAsync(signedIn.Headers.Location);
+        var consent = await browser.GetAsync(signedIn.Headers.Location);
+        Assert.Contains("form-action 'self' https://app.example;", consent.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var consentPage = await consent.Content.ReadAsStringAsync();
         Assert.Contains("patient/Observation.rs", consentPage, StringComparison.Ordinal);
         var decided = await browser.PostAsync(new Uri("/oauth/authorize", UriKind.Relative), new FormUrlEncodedContent(FormOf(consentPage, ("action", action))));
         Assert.Equal(HttpStatusCode.Redirect, decided.StatusCode);
