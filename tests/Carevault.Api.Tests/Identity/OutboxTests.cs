@@ -82,7 +82,7 @@ public sealed class OutboxTests
         Assert.Equal(1, row.Attempts);
         Assert.Null(row.LastError);
         Assert.Empty(row.Body); // the body is not kept once delivered
-        Assert.Contains(app.Logs.Lines, l => l.Text.Contains(id, StringComparison.Ordinal) && l.Category.EndsWith("OutboxSender", StringComparison.Ordinal));
+        await Mail.WaitForLogAsync(app, l => l.Text.Contains(id, StringComparison.Ordinal) && l.Category.EndsWith("OutboxSender", StringComparison.Ordinal));
         Assert.DoesNotContain(app.Logs.Lines, l => l.Text.Contains("ada@example.org", StringComparison.Ordinal) || l.Text.Contains("Dear Ada", StringComparison.Ordinal)
             || l.Text.Contains("Clinic letter", StringComparison.Ordinal));
     }
@@ -121,7 +121,7 @@ public sealed class OutboxTests
         Assert.Null(failed.SentAt);
         Assert.Equal((clock.GetUtcNow() + OutboxSender.RetryDelay(1)).ToUnixTimeMilliseconds(), failed.NextAttemptAt);
         Assert.NotEmpty(failed.Body);
-        Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains(id, StringComparison.Ordinal) && l.Text.Contains(failed.LastError!, StringComparison.Ordinal));
+        await Mail.WaitForLogAsync(app, l => l.Level == LogLevel.Warning && l.Text.Contains(id, StringComparison.Ordinal) && l.Text.Contains(failed.LastError!, StringComparison.Ordinal));
 
         await using var smtp = await SmtpSink.StartAsync(port);
         await Task.Delay(500); // several polls: not due yet
@@ -334,6 +334,14 @@ static class Mail
     }
 
     /// <summary>The token of the reset link in a message body.</summary>
+    /// <summary>The sender logs just after it updates the row: wait for the line rather than racing it.</summary>
+    public static async Task WaitForLogAsync(CarevaultApp app, Func<CapturedLogs.LogLine, bool> match)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!app.Logs.Lines.Any(match) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Contains(app.Logs.Lines, l => match(l));
+    }
+
     public static string ResetToken(string body)
     {
         var prefix = PublicUrl + "/reset-password?token=";
