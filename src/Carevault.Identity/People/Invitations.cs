@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Carevault.Identity.Outbox;
 using Carevault.Identity.Tokens;
 using Carevault.Storage.Database;
@@ -43,7 +41,7 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
             VALUES (@hash, @tenantId, @userId, @now, @expires)
-            """, new { hash = Hash(token), tenantId, userId = user.Id, now = now.ToUnixTimeMilliseconds(), expires = (now + LinkLifetime).ToUnixTimeMilliseconds() },
+            """, new { hash = Tokens.RandomToken.Hash(token), tenantId, userId = user.Id, now = now.ToUnixTimeMilliseconds(), expires = (now + LinkLifetime).ToUnixTimeMilliseconds() },
             transaction, cancellationToken: ct));
         await outbox.EnqueueAsync(transaction, new OutgoingEmail
         {
@@ -68,7 +66,7 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
     {
         const string Invalid = "This invitation link is not valid: it may have expired or been used.";
         if (token.Length is 0 or > 100) return Invalid;
-        var hash = Hash(token);
+        var hash = Tokens.RandomToken.Hash(token);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await db.OpenAsync(ct);
         var user = await connection.QuerySingleOrDefaultAsync<(string Id, string Username)>(new CommandDefinition("""
@@ -93,6 +91,4 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
         await transaction.CommitAsync(ct);
         return null;
     }
-
-    static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Carevault.Identity.Outbox;
 using Carevault.Identity.Tokens;
 using Carevault.Storage.Database;
@@ -87,7 +85,7 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
             VALUES (@hash, @TenantId, @Id, @now, @expires)
-            """, new { hash = Hash(token), account.TenantId, account.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
+            """, new { hash = Tokens.RandomToken.Hash(token), account.TenantId, account.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
             transaction, cancellationToken: ct));
         await outbox.EnqueueAsync(transaction, new OutgoingEmail
         {
@@ -106,7 +104,7 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(newPassword);
         if (token.Length is 0 or > 100) return (PasswordResetOutcome.InvalidToken, null);
-        var hash = Hash(token);
+        var hash = Tokens.RandomToken.Hash(token);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await db.OpenAsync(ct);
         var account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
@@ -156,6 +154,4 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
         await transaction.CommitAsync(ct);
         return (PasswordResetOutcome.Done, null);
     }
-
-    static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Carevault.Storage.Database;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
@@ -65,7 +63,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
             new { newHash, user!.Id }, transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) VALUES (@hash, @TenantId, @Id, @now, @expires)",
-            new { hash = HashToken(token), user.TenantId, user.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
+            new { hash = Tokens.RandomToken.Hash(token), user.TenantId, user.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
             transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
         return new NewSession(token, new SignedInUser(user.TenantId, user.Id, user.Username, user.Role), expires);
@@ -80,7 +78,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
             SELECT u.tenant_id AS TenantId, u.id AS UserId, u.username AS Username, u.role AS Role
             FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
             WHERE s.token_hash = @hash AND s.revoked_at IS NULL AND s.expires_at > @now AND u.status = 'active'
-            """, new { hash = HashToken(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+            """, new { hash = Tokens.RandomToken.Hash(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
     }
 
     public async Task SignOutAsync(string token, CancellationToken ct)
@@ -88,7 +86,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
         await using var connection = await db.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sessions SET revoked_at = @now WHERE token_hash = @hash AND revoked_at IS NULL",
-            new { hash = HashToken(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+            new { hash = Tokens.RandomToken.Hash(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
     }
 
     /// <summary>
@@ -110,10 +108,8 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
             new { newHash = HashPassword(newPassword), now, user.TenantId, user.UserId }, transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sessions SET revoked_at = @now WHERE user_id = @UserId AND revoked_at IS NULL AND token_hash <> @keep",
-            new { now, user.UserId, keep = HashToken(keepSessionToken) }, transaction, cancellationToken: ct));
+            new { now, user.UserId, keep = Tokens.RandomToken.Hash(keepSessionToken) }, transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
         return null;
     }
-
-    static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

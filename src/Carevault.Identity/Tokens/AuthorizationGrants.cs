@@ -29,7 +29,7 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
             VALUES (@hash, @clientId, @tenantId, @userId, @redirectUri, @scopes, @codeChallenge, @expires)
             """, new
             {
-                hash = Hash(code), clientId = client.Id, tenantId = client.TenantId, userId, redirectUri, scopes = scopes.ToString(), codeChallenge,
+                hash = RandomToken.Hash(code), clientId = client.Id, tenantId = client.TenantId, userId, redirectUri, scopes = scopes.ToString(), codeChallenge,
                 expires = (clock.GetUtcNow() + CodeLifetime).ToUnixTimeMilliseconds(),
             }, cancellationToken: ct));
         return code;
@@ -48,10 +48,10 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
             SELECT c.client_id, c.tenant_id, c.user_id, c.redirect_uri, c.scopes, c.code_challenge, u.role
             FROM authorization_codes c JOIN users u ON u.id = c.user_id AND u.tenant_id = c.tenant_id AND u.status = 'active'
             WHERE c.code_hash = @hash AND c.used_at IS NULL AND c.expires_at > @now
-            """, new { hash = Hash(code), now }, transaction, cancellationToken: ct));
+            """, new { hash = RandomToken.Hash(code), now }, transaction, cancellationToken: ct));
         // The code is spent whatever happens next: a code presented with a wrong verifier is not retried.
         var spent = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE authorization_codes SET used_at = @now WHERE code_hash = @hash AND used_at IS NULL", new { now, hash = Hash(code) }, transaction, cancellationToken: ct));
+            "UPDATE authorization_codes SET used_at = @now WHERE code_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(code) }, transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
         if (row.ClientId is null || spent != 1 || row.ClientId != client.Id || row.RedirectUri != redirectUri) return null;
         var challenge = System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(codeVerifier)));
@@ -79,7 +79,7 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
             SELECT r.family_id, r.client_id, r.tenant_id, r.user_id, r.scopes, r.expires_at, r.used_at, r.revoked_at, u.role
             FROM refresh_tokens r JOIN users u ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.status = 'active'
             WHERE r.token_hash = @hash
-            """, new { hash = Hash(token) }, transaction, cancellationToken: ct));
+            """, new { hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
         if (row.FamilyId is null || row.ClientId != client.Id) return null;
         if (row.UsedAt is not null)
         {
@@ -90,7 +90,7 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
         }
         if (row.RevokedAt is not null || row.ExpiresAt <= now || !ScopeSet.TryParse(row.Scopes, out var scopes)) return null;
         var spent = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL", new { now, hash = Hash(token) }, transaction, cancellationToken: ct));
+            "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
         if (spent != 1) return null;
         var access = new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes);
         var next = await InsertRefreshAsync(connection, transaction, client, access, row.FamilyId, ct);
@@ -106,11 +106,9 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
             VALUES (@hash, @familyId, @clientId, @TenantId, @UserId, @scopes, @expires)
             """, new
             {
-                hash = Hash(token), familyId, clientId = client.Id, access.TenantId, access.UserId, scopes = access.Scopes.ToString(),
+                hash = RandomToken.Hash(token), familyId, clientId = client.Id, access.TenantId, access.UserId, scopes = access.Scopes.ToString(),
                 expires = (clock.GetUtcNow() + RefreshLifetime).ToUnixTimeMilliseconds(),
             }, transaction, cancellationToken: ct));
         return token;
     }
-
-    static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 }
