@@ -68,7 +68,7 @@ public static class AdminEndpoints
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Invalid.From(e);
         }
     }
 
@@ -96,9 +96,9 @@ public static class AdminEndpoints
     {
         if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A name of 1-200 characters is required."] }, type: ValidationType);
+            return Invalid.Field("name", "A name of 1-200 characters is required.");
         if (!ScopeSet.TryParse(request.Scopes, out var scopes) || scopes.Clinical.Count == 0 || scopes.Clinical.Any(s => s.Context != ScopeContext.System))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["scopes"] = ["Give system/ scopes in SMART syntax, e.g. 'system/Observation.cruds'."] }, type: ValidationType);
+            return Invalid.Field("scopes", "Give system/ scopes in SMART syntax, e.g. 'system/Observation.cruds'.");
         var lifetime = request.TokenMinutes is { } m ? TimeSpan.FromMinutes(m) : (TimeSpan?)null;
         try
         {
@@ -114,7 +114,7 @@ public static class AdminEndpoints
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Invalid.From(e);
         }
     }
 
@@ -122,9 +122,9 @@ public static class AdminEndpoints
     {
         if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["A name of 1-200 characters is required."] }, type: ValidationType);
+            return Invalid.Field("name", "A name of 1-200 characters is required.");
         if (!ScopeSet.TryParse(request.Scopes, out var scopes) || scopes.Clinical.Count == 0 || scopes.Clinical.Any(s => s.Context == ScopeContext.System))
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["scopes"] = ["Give patient/ or user/ scopes in SMART syntax, e.g. 'patient/*.rs openid fhirUser'."] }, type: ValidationType);
+            return Invalid.Field("scopes", "Give patient/ or user/ scopes in SMART syntax, e.g. 'patient/*.rs openid fhirUser'.");
         try
         {
             var (client, secret) = await clients.CreateAppAsync(Caller(http).TenantId, request.Name, scopes, request.RedirectUris ?? [], request.Public, ct);
@@ -133,7 +133,7 @@ public static class AdminEndpoints
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Invalid.From(e);
         }
     }
 
@@ -163,7 +163,7 @@ public static class AdminEndpoints
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Invalid.From(e);
         }
     }
 
@@ -179,7 +179,7 @@ public static class AdminEndpoints
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Invalid.From(e);
         }
     }
 
@@ -189,8 +189,6 @@ public static class AdminEndpoints
         if (!active && userId == Caller(http).Subject) return TypedResults.Problem(statusCode: 409, detail: "Administrators cannot disable themselves.");
         return await users.SetActiveAsync(Caller(http).TenantId, userId, active, ct) ? TypedResults.NoContent() : NotFound();
     }
-
-    const string ValidationType = "urn:carevault:problem:validation-failed";
 
     static CallerContext Caller(HttpContext http) => CallerContext.From(http.User)!;
 
@@ -206,10 +204,4 @@ public static class AdminEndpoints
     }
 
     static ProblemHttpResult NotFound() => TypedResults.Problem(statusCode: 404);
-
-    static ValidationProblem Invalid(ArgumentException e) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? "request"] = [FirstSentence(e.Message)] }, type: ValidationType);
-
-    // ArgumentException appends " (Parameter 'x')"; the field is already the key.
-    static string FirstSentence(string message) => message.Split(" (Parameter", 2)[0];
 }

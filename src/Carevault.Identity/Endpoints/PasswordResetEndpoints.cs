@@ -41,8 +41,7 @@ public static class PasswordResetEndpoints
         return outcome switch
         {
             PasswordResetOutcome.Done => TypedResults.NoContent(),
-            PasswordResetOutcome.WeakPassword => TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["newPassword"] = [problem!] }, type: "urn:carevault:problem:validation-failed"),
+            PasswordResetOutcome.WeakPassword => Invalid.Field("newPassword", problem!),
             _ => TypedResults.Problem(statusCode: 400, detail: "The reset link is not valid: it may have expired or been used already. Ask for a new one."),
         };
     }

@@ -41,7 +41,7 @@ public static class RegistrationEndpoint
         var problem = await invitations.AcceptAsync(request.Token ?? "", request.Password ?? "", ct);
         return problem is null
             ? TypedResults.NoContent()
-            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = [problem] }, type: "urn:carevault:problem:validation-failed");
+            : Invalid.Field("password", problem);
     }
 
     static async Task<Results<Created<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
@@ -58,8 +58,7 @@ public static class RegistrationEndpoint
         }
         catch (ArgumentException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? "request"] = [e.Message.Split(" (Parameter", 2)[0]] },
-                type: "urn:carevault:problem:validation-failed");
+            return Invalid.From(e);
         }
     }
 }

@@ -57,6 +57,6 @@ public static class SignInEndpoints
         var problem = await signIn.ChangePasswordAsync(user, request.CurrentPassword ?? "", request.NewPassword ?? "", token, ct);
         return problem is null
             ? TypedResults.NoContent()
-            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newPassword"] = [problem] }, type: "urn:carevault:problem:validation-failed");
+            : Invalid.Field("newPassword", problem);
     }
 }

@@ -40,7 +40,6 @@ public static class TotpEndpoints
             return TypedResults.Problem(statusCode: 403, detail: "Only a signed-in person can enrol a second factor.");
         return await factor.ConfirmAsync(caller.TenantId, caller.Subject, request.Code ?? "", ct)
             ? TypedResults.NoContent()
-            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The code does not match a pending enrolment; set up again if it was lost."] },
-                type: "urn:carevault:problem:validation-failed");
+            : Invalid.Field("code", "The code does not match a pending enrolment; set up again if it was lost.");
     }
 }

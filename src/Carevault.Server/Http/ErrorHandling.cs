@@ -17,7 +17,10 @@ public static partial class ErrorHandling
         {
             var problem = context.ProblemDetails;
             var status = problem.Status ?? context.HttpContext.Response.StatusCode;
-            var (code, title) = ProblemTypes.ForStatus(status);
+            // A problem that lists field errors is a validation failure, whatever produced it.
+            var (code, title) = problem is HttpValidationProblemDetails && status == 400
+                ? (ProblemTypes.ValidationFailed, "The request failed validation.")
+                : ProblemTypes.ForStatus(status);
             if (problem.Type is null || !problem.Type.StartsWith(ProblemTypes.Prefix, StringComparison.Ordinal))
             {
                 problem.Type = ProblemTypes.Uri(code);
