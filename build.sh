@@ -25,29 +25,12 @@ install_packages() {
   fi
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+source build/postgres.sh
 
 start_postgres() {
-  local bin; bin=$(pg_bin)
-  [[ -x "$bin/initdb" ]] || { echo "PostgreSQL server binaries not found" >&2; exit 1; }
-  PG_DIR=$(mktemp -d /tmp/carevault-pg.XXXXXX)
-  PG_PORT=$(free_port)
-  local as=(); if [[ $(id -u) -eq 0 ]]; then chown postgres "$PG_DIR"; as=(runuser -u postgres --); fi
-  "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
-  "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
-  PG_AS=("${as[@]}"); PG_BIN=$bin
-  export CAREVAULT_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+  pg_start carevault-pg
+  export CAREVAULT_TEST_POSTGRES=$PG_CONNECTION
   log "PostgreSQL started on 127.0.0.1:$PG_PORT"
-}
-
-stop_postgres() {
-  if [[ -n "${PG_DIR:-}" ]]; then
-    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
-    rm -rf "$PG_DIR"
-  fi
 }
 
 summarize() {
@@ -68,7 +51,7 @@ cmd_build() { dotnet build Carevault.slnx -c Release -nologo -v q; }
 
 cmd_test() {
   install_packages
-  trap stop_postgres EXIT
+  trap pg_stop EXIT
   start_postgres
   local results="$root/artifacts/test-results"
   rm -rf "$results"; mkdir -p "$results"

@@ -56,8 +56,7 @@ while (($#)); do
 done
 
 log() { printf '\n== %s\n' "$*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+source "$root/build/postgres.sh"
 
 work=""; server_pid=""; PG_DIR=""
 cleanup() {
@@ -66,32 +65,20 @@ cleanup() {
     for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$server_pid" 2>/dev/null || true
   fi
-  if [[ -n "$PG_DIR" ]]; then
-    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
-    rm -rf "$PG_DIR"
-  fi
+  pg_stop
   [[ -n "$work" ]] && rm -rf "$work"
   return 0
 }
 trap cleanup EXIT
 
-# Same recipe as build.sh's start_postgres: initdb with trust auth on a free 127.0.0.1 port, fsync on.
 start_postgres() {
-  local bin; bin=$(pg_bin)
-  if [[ ! -x "$bin/initdb" ]]; then
+  if [[ ! -x "$(pg_bin)/initdb" ]]; then
     log "installing PostgreSQL (Debian package)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-    bin=$(pg_bin)
   fi
-  PG_DIR=$(mktemp -d /tmp/carevault-bench-pg.XXXXXX)
-  PG_PORT=$(free_port)
-  local as=(); if [[ $(id -u) -eq 0 ]]; then chown postgres "$PG_DIR"; as=(runuser -u postgres --); fi
-  "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
-  "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
-  PG_AS=("${as[@]}"); PG_BIN=$bin
-  PG_VERSION=$("$bin/postgres" --version)
-  export CAREVAULT_DATABASE="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+  pg_start carevault-bench-pg
+  PG_VERSION=$("$PG_BIN/postgres" --version)
+  export CAREVAULT_DATABASE=$PG_CONNECTION
   log "PostgreSQL started on 127.0.0.1:$PG_PORT"
 }
 
