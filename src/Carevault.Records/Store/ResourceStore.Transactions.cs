@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Carevault.Records.Search;
 using Dapper;
@@ -9,6 +10,12 @@ namespace Carevault.Records.Store;
 /// <param name="Id">For POST the id assigned up front (so other entries can point at it); else the target id.</param>
 public sealed record TransactionWrite(string Method, string ResourceType, string Id, ReadOnlyMemory<byte> Body, long? IfMatch);
 
+/// <summary>
+/// Work another module does inside a store transaction, after its writes and before the commit (e.g. an ingestion job
+/// marked completed with the resources it created): both commit or neither. Return an error to roll everything back.
+/// </summary>
+public delegate Task<RecordError?> BeforeCommit(DbConnection connection, DbTransaction transaction, IReadOnlyList<StoredResource> written, CancellationToken ct);
+
 public sealed partial class ResourceStore
 {
     /// <summary>A fresh server id, for writes whose id must be known before they are stored (transaction creates).</summary>
@@ -18,7 +25,8 @@ public sealed partial class ResourceStore
     /// Writes every entry or none (FHIR R4 http.html#trules): all entries are validated first, then written in one
     /// database transaction; the first failure rolls everything back and names its entry.
     /// </summary>
-    public async Task<RecordResult<IReadOnlyList<StoredResource>>> TransactionAsync(string tenantId, IReadOnlyList<TransactionWrite> writes, CancellationToken ct)
+    public async Task<RecordResult<IReadOnlyList<StoredResource>>> TransactionAsync(string tenantId, IReadOnlyList<TransactionWrite> writes, CancellationToken ct,
+        BeforeCommit? beforeCommit = null)
     {
         var documents = new List<JsonDocument?>(writes.Count);
         try
@@ -72,6 +80,11 @@ public sealed partial class ResourceStore
                     return AtEntry(error, i);
                 }
                 results.Add(result.Value!);
+            }
+            if (beforeCommit is not null && await beforeCommit(connection, transaction, results, ct) is { } hookError)
+            {
+                await transaction.RollbackAsync(ct);
+                return hookError;
             }
             await transaction.CommitAsync(ct);
             return results;
