@@ -1,0 +1,228 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Carevault.Api.Tests.Infrastructure;
+using Carevault.Identity.People;
+using Carevault.Storage;
+using Carevault.TestKit;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Carevault.Api.Tests.Security;
+
+/// <summary>
+/// Every route, called with tenant B's credentials against tenant A's data, reveals nothing of A: a route that
+/// addresses A's data answers exactly as it does for data that never existed (404 — existence is not revealed), a
+/// listing shows none of A's entries, a platform-level route answers 403, and A's data is unchanged afterwards.
+/// A route added without a probe here fails <see cref="EveryRoute_WithAnotherTenantsCredentials_RevealsNothingOfTheFirst"/>.
+/// </summary>
+public sealed class TenantIsolationTests
+{
+    const string Password = "a long enough passphrase";
+
+    /// <summary>Routes that address no one tenant's data by id: the tenant is the caller's own, or there is none.</summary>
+    static readonly Dictionary<string, string> CallerScoped = new()
+    {
+        ["GET /openapi/{documentName}.json"] = "the API description",
+        ["GET /health/live"] = "no data",
+        ["GET /health/ready"] = "no data",
+        ["GET /metrics"] = "no data (loopback only, aggregates)",
+        ["GET /.well-known/jwks.json"] = "public keys",
+        ["GET /.well-known/smart-configuration"] = "public metadata",
+        ["GET /fhir/metadata"] = "public capabilities",
+        ["* /fhir/{**path}"] = "answers 404/405 for any tenant",
+        ["POST /oauth/token"] = "the tenant is the authenticated client's",
+        ["GET /oauth/authorize/"] = "the tenant is the client's; the person signs in to that tenant",
+        ["POST /oauth/authorize/"] = "the tenant is the client's; the person signs in to that tenant",
+        ["GET /api/me"] = "the caller's own account",
+        ["POST /api/auth/login"] = "probed below: another tenant's credentials do not sign in",
+        ["POST /api/auth/logout"] = "the caller's own session",
+        ["POST /api/auth/password"] = "the caller's own password",
+        ["POST /api/auth/register"] = "creates an account in the named tenant; reveals nothing of it",
+        ["POST /api/auth/invitation/accept"] = "the invitation token names its tenant",
+        ["POST /api/auth/password-reset/"] = "always 202, whatever the tenant and user",
+        ["POST /api/auth/password-reset/confirm"] = "the reset token names its tenant",
+        ["POST /api/auth/totp/setup"] = "the caller's own account",
+        ["POST /api/auth/totp/confirm"] = "the caller's own account",
+        ["GET /api/admin/settings"] = "the caller's tenant's settings",
+        ["PUT /api/admin/settings"] = "the caller's tenant's settings",
+        ["POST /api/admin/clients"] = "creates in the caller's tenant",
+        ["POST /api/admin/apps"] = "creates in the caller's tenant",
+        ["POST /api/admin/users"] = "creates in the caller's tenant",
+        ["POST /api/admin/invitations"] = "creates in the caller's tenant",
+    };
+
+    sealed record TenantSetup(string Id, Hospital Hospital, string Token, HttpClient Admin, string DoctorUserId);
+
+    static async Task<TenantSetup> CreateTenantAsync(CarevaultApp app)
+    {
+        var hospital = await Hospital.CreateAsync(app);
+        var users = app.Services.GetRequiredService<UserStore>();
+        await users.CreateAsync(hospital.TenantId, "admin", Password, Roles.Admin, default);
+        var doctor = await users.CreateAsync(hospital.TenantId, "doctor", Password, Roles.Doctor, default);
+        var admin = app.CreateClient();
+        (await admin.PostAsJsonAsync("/api/auth/login", new { tenant = hospital.TenantId, username = "admin", password = Password })).EnsureSuccessStatusCode();
+        using var anonymous = app.CreateClient();
+        return new TenantSetup(hospital.TenantId, hospital, await hospital.GetTokenAsync(anonymous), admin, doctor!.Id);
+    }
+
+    static HttpRequestMessage Fhir(HttpMethod method, string path, string token, string? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/fhir+json");
+        return request;
+    }
+
+    static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, HttpRequestMessage request)
+    {
+        using var response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The route's answer for A's data, and its answer for data that never existed, must be the same 404.</summary>
+    /// (The body may echo the id the caller sent; it is compared by status, since trace ids differ per request.)
+    static async Task AssertUnrevealedAsync(string route, Func<string, HttpRequestMessage> request, string aId, HttpClient http)
+    {
+        var forA = await SendAsync(http, request(aId));
+        var forNothing = await SendAsync(http, request("0" + Guid.NewGuid().ToString("N")[1..]));
+        Assert.True(forA.Status == HttpStatusCode.NotFound, $"{route}: tenant B got {(int)forA.Status} for tenant A's data");
+        Assert.True(forNothing.Status == forA.Status, $"{route}: {(int)forA.Status} for A's data but {(int)forNothing.Status} for none");
+    }
+
+    static int EntryCount(string bundle) =>
+        JsonDocument.Parse(bundle).RootElement.TryGetProperty("entry", out var entries) ? entries.GetArrayLength() : 0;
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task EveryRoute_WithAnotherTenantsCredentials_RevealsNothingOfTheFirst(DatabaseProvider provider)
+    {
+        await using var app = await CarevaultApp.StartAsync(provider);
+        var a = await CreateTenantAsync(app);
+        var b = await CreateTenantAsync(app);
+        using var http = app.CreateClient();
+        var created = await SendAsync(http, Fhir(HttpMethod.Post, "/fhir/Patient", a.Token, """{"resourceType":"Patient","name":[{"family":"Isolated"}]}"""));
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        var patientId = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString()!;
+
+        var probes = new Dictionary<string, Func<Task>>
+        {
+            ["GET /fhir/{type}/{id}"] = () => AssertUnrevealedAsync("read", id => Fhir(HttpMethod.Get, $"/fhir/Patient/{id}", b.Token), patientId, http),
+            ["GET /fhir/{type}/{id}/_history/{vid}"] = () => AssertUnrevealedAsync("vread", id => Fhir(HttpMethod.Get, $"/fhir/Patient/{id}/_history/1", b.Token), patientId, http),
+            ["GET /fhir/{type}/{id}/_history"] = () => AssertUnrevealedAsync("history", id => Fhir(HttpMethod.Get, $"/fhir/Patient/{id}/_history", b.Token), patientId, http),
+            ["DELETE /fhir/{type}/{id}"] = () => AssertUnrevealedAsync("delete", id => Fhir(HttpMethod.Delete, $"/fhir/Patient/{id}", b.Token), patientId, http),
+            ["PUT /fhir/{type}/{id}"] = async () =>
+            {
+                // FHIR R4 http.html#update: updating an id the server does not know is 405 here (server-assigned ids),
+                // and A's resource is unknown to B: the same answer as for an id that never existed.
+                string Body(string id) => $$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"Overwritten"}]}""";
+                var forA = await SendAsync(http, Fhir(HttpMethod.Put, $"/fhir/Patient/{patientId}", b.Token, Body(patientId)));
+                var none = Guid.NewGuid().ToString("N");
+                var forNothing = await SendAsync(http, Fhir(HttpMethod.Put, $"/fhir/Patient/{none}", b.Token, Body(none)));
+                Assert.Equal(forNothing.Status, forA.Status);
+                Assert.True(forA.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"update: {(int)forA.Status}");
+            },
+            ["GET /fhir/{type}"] = async () =>
+            {
+                var search = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Patient?_id={patientId}", b.Token));
+                Assert.Equal(HttpStatusCode.OK, search.Status);
+                Assert.Equal(0, EntryCount(search.Body));
+            },
+            ["POST /fhir/{type}/_search"] = async () =>
+            {
+                var request = Fhir(HttpMethod.Post, "/fhir/Patient/_search", b.Token);
+                request.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["family"] = "Isolated" });
+                var search = await SendAsync(http, request);
+                Assert.Equal(HttpStatusCode.OK, search.Status);
+                Assert.DoesNotContain(patientId, search.Body, StringComparison.Ordinal);
+            },
+            ["GET /fhir/{type}/_history"] = async () =>
+            {
+                var history = await SendAsync(http, Fhir(HttpMethod.Get, "/fhir/Patient/_history", b.Token));
+                Assert.Equal(HttpStatusCode.OK, history.Status);
+                Assert.DoesNotContain(patientId, history.Body, StringComparison.Ordinal);
+            },
+            ["POST /fhir/{type}"] = async () =>
+            {
+                // A reference to A's resource does not resolve in B (references are checked within the caller's tenant).
+                var observation = $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/{{{patientId}}}"}}""";
+                var create = await SendAsync(http, Fhir(HttpMethod.Post, "/fhir/Observation", b.Token, observation));
+                var search = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Observation?subject=Patient/{patientId}", a.Token));
+                Assert.Equal(HttpStatusCode.OK, search.Status);
+                Assert.Equal(0, EntryCount(search.Body));
+                Assert.True(create.Status is HttpStatusCode.Created or HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest, $"create: {(int)create.Status}");
+            },
+            ["POST /api/admin/clients/{clientId}/rotate-secret"] = () => AssertUnrevealedAsync("rotate-secret", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/clients/{id}/rotate-secret"), a.Hospital.ClientId, b.Admin),
+            ["POST /api/admin/clients/{clientId}/revoke"] = () => AssertUnrevealedAsync("revoke-client", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/clients/{id}/revoke"), a.Hospital.ClientId, b.Admin),
+            ["POST /api/admin/users/{userId}/disable"] = () => AssertUnrevealedAsync("disable-user", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/users/{id}/disable"), a.DoctorUserId, b.Admin),
+            ["POST /api/admin/users/{userId}/enable"] = () => AssertUnrevealedAsync("enable-user", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/users/{id}/enable"), a.DoctorUserId, b.Admin),
+            ["GET /api/admin/clients"] = async () =>
+            {
+                var listed = await b.Admin.GetStringAsync(new Uri("/api/admin/clients", UriKind.Relative));
+                Assert.DoesNotContain(a.Hospital.ClientId, listed, StringComparison.Ordinal);
+                Assert.Contains(b.Hospital.ClientId, listed, StringComparison.Ordinal);
+            },
+            ["POST /api/admin/tenants"] = async () =>
+            {
+                // Creating tenants is the operators' (platform-level): a hospital's administrator is refused outright.
+                var response = await b.Admin.PostAsJsonAsync("/api/admin/tenants", new { id = "h-" + Guid.NewGuid().ToString("N")[..10], name = "Sneaky" });
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "forbidden");
+            },
+            ["POST /oauth/introspect"] = async () =>
+            {
+                var response = await http.PostAsync(new Uri("/oauth/introspect", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["token"] = a.Token, ["client_id"] = b.Hospital.ClientId, ["client_secret"] = b.Hospital.Secret,
+                }));
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.False(body.GetProperty("active").GetBoolean());
+                Assert.Single(body.EnumerateObject());
+            },
+            ["POST /oauth/revoke"] = async () =>
+            {
+                var response = await http.PostAsync(new Uri("/oauth/revoke", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["token"] = a.Token, ["client_id"] = b.Hospital.ClientId, ["client_secret"] = b.Hospital.Secret,
+                }));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode); // RFC 7009 §2.2: the same answer whatever the token
+            },
+            ["POST /api/auth/login"] = async () =>
+            {
+                var response = await http.PostAsJsonAsync("/api/auth/login", new { tenant = a.Id, username = "admin", password = "wrong for this tenant" });
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            },
+            ["POST /fhir/"] = async () =>
+            {
+                var bundle = $$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","id":"{{{patientId}}}","name":[{"family":"Hijacked"}]},"request":{"method":"PUT","url":"Patient/{{{patientId}}}"}}]}""";
+                var response = await SendAsync(http, Fhir(HttpMethod.Post, "/fhir", b.Token, bundle));
+                Assert.True(response.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"transaction: {(int)response.Status}");
+            },
+        };
+
+        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText}"))
+            .Where(r => !r.StartsWith("OPTIONS ", StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+        var unprobed = routes.Where(r => !probes.ContainsKey(r) && !CallerScoped.ContainsKey(r)).ToList();
+        Assert.True(unprobed.Count == 0, "Routes with no tenant-isolation probe: " + string.Join(", ", unprobed));
+
+        foreach (var (route, probe) in probes)
+        {
+            if (!routes.Contains(route)) Assert.Fail($"A probe names a route that no longer exists: {route}");
+            await probe();
+        }
+
+        // A's data is as it was: the patient unchanged, its client still gets tokens, its doctor still signs in.
+        var read = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Patient/{patientId}", a.Token));
+        Assert.Equal(HttpStatusCode.OK, read.Status);
+        Assert.Equal("1", JsonDocument.Parse(read.Body).RootElement.GetProperty("meta").GetProperty("versionId").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await a.Hospital.RequestTokenAsync(http)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, Fhir(HttpMethod.Get, "/fhir/Patient?_count=1", a.Token))).Status);
+        using var doctor = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await doctor.PostAsJsonAsync("/api/auth/login", new { tenant = a.Id, username = "doctor", password = Password })).StatusCode);
+    }
+}
