@@ -1,4 +1,7 @@
 using System.Text.RegularExpressions;
+using Carevault.Identity.Outbox;
+using Carevault.Identity.People;
+using Carevault.Identity.Tokens;
 using Carevault.Storage;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
@@ -16,6 +19,21 @@ public sealed partial class ConfigurationReport
 
     public bool IsValid => Errors.Count == 0;
 
+    /// <summary>
+    /// Each section's own reader, run as the server would at start: a bad value fails here with the same message.
+    /// A module with settings adds its reader to this list.
+    /// </summary>
+    static readonly Action<IConfiguration>[] Validators =
+    [
+        c => StorageSettings.From(c),
+        c => Security.RateLimiting.Limits.From(c),
+        c => Observability.MetricsEndpoint.AllowedNetworks(c),
+        c => Http.HttpLimits.From(c),
+        c => EmailOptions.Read(c, StorageSettings.From(c)),
+        c => TokenOptions.From(c),
+        c => PasswordResetOptions.From(c),
+    ];
+
     public static ConfigurationReport Create(IConfigurationRoot configuration)
     {
         var errors = new List<string>();
@@ -29,14 +47,6 @@ public sealed partial class ConfigurationReport
             entries.Add((key, secret ? Mask(key, value!) : value!, SourceName(configuration, provider)));
         }
 
-        try
-        {
-            StorageSettings.From(configuration);
-        }
-        catch (InvalidOperationException e)
-        {
-            errors.Add(e.Message);
-        }
         foreach (var url in (configuration["Urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
@@ -49,29 +59,16 @@ public sealed partial class ConfigurationReport
             else if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.AbsolutePath != "/")
                 errors.Add($"Cors:AllowedOrigins: '{origin}' is not an origin (scheme://host[:port]).");
         }
-        try
+        foreach (var validate in Validators)
         {
-            Security.RateLimiting.Limits.From(configuration);
-        }
-        catch (InvalidOperationException e)
-        {
-            errors.Add(e.Message);
-        }
-        try
-        {
-            Observability.MetricsEndpoint.AllowedNetworks(configuration);
-        }
-        catch (InvalidOperationException e)
-        {
-            errors.Add(e.Message);
-        }
-        try
-        {
-            Http.HttpLimits.From(configuration);
-        }
-        catch (InvalidOperationException e)
-        {
-            errors.Add(e.Message);
+            try
+            {
+                validate(configuration);
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
         }
         return new ConfigurationReport { Entries = entries, Errors = errors };
     }

@@ -72,4 +72,29 @@ public sealed class ShutdownAndConfigurationTests
 
         Assert.True(ConfigurationReport.Create(configuration).IsValid);
     }
+
+    [Theory]
+    [InlineData("Email:Smtp:Port", "70000", "Email:Smtp:Port must be a whole number from 1 to 65535.")]
+    [InlineData("Email:Outbox:BatchSize", "0", "Email:Outbox:BatchSize must be a whole number from 1 to 1000.")]
+    [InlineData("PublicUrl", "ftp://carevault.example", "PublicUrl must be the absolute http:// or https:// address clients use, without query or fragment.")]
+    [InlineData("PasswordReset:TokenLifetimeMinutes", "2", "PasswordReset:TokenLifetimeMinutes must be a whole number from 5 to 1440.")]
+    public void ConfigurationReport_WhenAModuleSettingIsInvalid_NamesItAsTheServerWould(string key, string value, string error)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+
+        var report = ConfigurationReport.Create(configuration);
+
+        Assert.Equal(error, Assert.Single(report.Errors));
+    }
+
+    [Fact]
+    public void ConfigurationReport_WhenSmtpFromIsNotAnAddress_ReportsIt()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Email:Smtp:Host"] = "mail.example", ["Email:Smtp:From"] = "not an address",
+        }).Build();
+
+        Assert.Equal("Email:Smtp:From must be an email address.", Assert.Single(ConfigurationReport.Create(configuration).Errors));
+    }
 }
