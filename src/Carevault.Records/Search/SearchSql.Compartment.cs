@@ -31,9 +31,11 @@ public sealed partial class SearchSql
 
     /// <summary>
     /// <c>Patient/{id}/$everything</c>: the Patient and every resource of <paramref name="types"/> in its compartment, in id
-    /// order, a page after <paramref name="after"/>; resources of several types, so each row names its type.
+    /// order, a page after <paramref name="after"/>; resources of several types, so each row names its type. The Patient
+    /// itself is included with <paramref name="includeSelf"/> even when Patient is not among <paramref name="types"/> (the
+    /// caller may read it without being allowed to search Patients).
     /// </summary>
-    public static SearchSql Everything(string tenantId, string patientId, IReadOnlyList<string> types, string? after, int count)
+    public static SearchSql Everything(string tenantId, string patientId, IReadOnlyList<string> types, bool includeSelf, string? after, int count)
     {
         var sql = new SearchSql(0);
         sql._parameters.Add("tenant", tenantId);
@@ -42,6 +44,7 @@ public sealed partial class SearchSql
             var type = sql.Add(t);
             return $"(r.resource_type = {type} AND {sql.InPatientCompartment(t, patientId, "r.id", "@tenant", type)})";
         }).ToList();
+        if (includeSelf && !types.Contains("Patient")) perType.Add($"(r.resource_type = 'Patient' AND r.id = {sql.Add(patientId)})");
         var where = "r.tenant_id = @tenant AND r.deleted = 0 AND " + (perType.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", perType) + ")");
         sql.CountSql = "SELECT COUNT(*) FROM fhir_resources r WHERE " + where;
         if (after is not null) where += " AND r.id > " + sql.Add(after);

@@ -17,11 +17,11 @@ public sealed partial class ResourceStore
 
     /// <summary>
     /// A page of <c>Patient/{patientId}</c> and its compartment (FHIR R4 patient-operation-everything), limited to
-    /// <paramref name="types"/>, in id order after <paramref name="after"/>; the total when asked.
+    /// <paramref name="types"/> (and the Patient itself with <paramref name="includeSelf"/>), in id order after <paramref name="after"/>; the total when asked.
     /// </summary>
-    public async Task<SearchPage> EverythingAsync(string tenantId, string patientId, IReadOnlyList<string> types, string? after, int count, bool total, CancellationToken ct)
+    public async Task<SearchPage> EverythingAsync(string tenantId, string patientId, IReadOnlyList<string> types, bool includeSelf, string? after, int count, bool total, CancellationToken ct)
     {
-        var sql = SearchSql.Everything(tenantId, patientId, types, after, count);
+        var sql = SearchSql.Everything(tenantId, patientId, types, includeSelf, after, count);
         await using var connection = await _db.OpenAsync(ct);
         var rows = count == 0 ? [] : (await connection.QueryAsync<TypedRow>(new CommandDefinition(sql.PageSql, sql.Parameters, cancellationToken: ct))).AsList();
         long? counted = total ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql.CountSql, sql.Parameters, cancellationToken: ct)) : null;

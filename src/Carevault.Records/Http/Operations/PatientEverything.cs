@@ -14,8 +14,9 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>
 /// <c>GET [base]/Patient/[id]/$everything</c> (FHIR R4 patient-operation-everything.html): a searchset Bundle of the
 /// Patient and every resource in its compartment, in id order, paged with <c>_count</c> and next links; <c>_type</c>
-/// narrows the types. Only the types the caller may search are included (a <c>patient/Observation.rs</c> token gets
-/// Observations). Not yet: <c>start</c>, <c>end</c>, <c>_since</c>, and the resources the compartment references
+/// narrows the types. The Patient is there when the caller may read it (which the operation requires), the other
+/// types when the caller may search them (a <c>patient/Patient.r patient/Observation.rs</c> token gets the Patient and
+/// its Observations). Not yet: <c>start</c>, <c>end</c>, <c>_since</c>, and the resources the compartment references
 /// (Practitioner, Medication, …) — parameters other than these answer 400.
 /// </summary>
 internal static class PatientEverything
@@ -63,7 +64,7 @@ internal static class PatientEverything
             if (access.Decide(call.Caller, type, ClinicalAction.Search) is { IsSuccess: true, Value: var permit } && (permit!.CompartmentOf is null || permit.CompartmentOf == id))
                 types.Add(type);
         }
-        var page = await store.EverythingAsync(call.Caller.TenantId, id, types, after, count, total: true, ct);
+        var page = await store.EverythingAsync(call.Caller.TenantId, id, types, includeSelf: only is null || only.Contains("Patient"), after, count, total: true, ct);
 
         var echo = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };
         if (only is not null) echo.Add(new("_type", string.Join(',', only.Order(StringComparer.Ordinal))));
