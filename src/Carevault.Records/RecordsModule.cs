@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Records.Access;
 using Carevault.Records.Bundles;
 using Carevault.Fhir.Validation;
 using Carevault.Records.Http;
@@ -33,6 +34,9 @@ public static class RecordsModule
             sp.GetRequiredService<ResourceValidation>(), sp.GetRequiredService<SearchIndexer>()));
         services.AddSingleton(_ => new BundleOptions { MaxEntries = configuration.GetValue("Records:MaxBundleEntries", 1000) });
         services.AddSingleton<BundleProcessor>();
+        services.AddSingleton<OwnershipRules>();
+        services.AddSingleton<FhirAccess>();
+        services.AddSingleton<Identity.People.IFhirUserRecords, FhirUserRecords>();
         // 401/403 on /fhir answer an OperationOutcome; other endpoints keep the default behaviour.
         services.TryAddSingleton<AuthorizationMiddlewareResultHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FhirAuthorizationResultHandler>();

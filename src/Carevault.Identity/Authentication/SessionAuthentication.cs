@@ -14,6 +14,8 @@ namespace Carevault.Identity.Authentication;
 /// TLS), looked up server-side so sign-out and password changes end sessions on every instance at once.
 /// SameSite=Strict keeps the cookie off cross-site requests, which is the JSON API's CSRF defence; portal forms add
 /// anti-forgery tokens on top.
+/// A session stands for its person with the implicit scope <c>user/*.cruds</c>: the SMART scope check lets it through
+/// and the person's role policy (<see cref="Authorization.AccessPolicy"/>) alone decides what they may do.
 /// </summary>
 public sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SignInService signIn)
@@ -21,6 +23,9 @@ public sealed class SessionAuthenticationHandler(
 {
     public const string SchemeName = "Session";
     public const string CookieName = "cv_session";
+
+    /// <summary>What a session may ask for in SMART terms: everything its person's role allows.</summary>
+    public const string ImplicitScopes = "user/*.cruds";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,8 +38,10 @@ public sealed class SessionAuthenticationHandler(
             new Claim(CarevaultClaims.Tenant, user.TenantId),
             new Claim(CarevaultClaims.Kind, "user"),
             new Claim(CarevaultClaims.Role, user.Role),
+            new Claim(CarevaultClaims.Scope, ImplicitScopes),
             new Claim("name", user.Username),
         ], SchemeName, "sub", CarevaultClaims.Role);
+        if (user.FhirUser is not null) identity.AddClaim(new Claim(CarevaultClaims.FhirUser, user.FhirUser));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

@@ -6,6 +6,7 @@ using Carevault.Identity.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Carevault.Identity.Endpoints;
@@ -22,10 +23,11 @@ public static class AdminEndpoints
     public sealed record ClientResponse(string ClientId, string Name, string Scopes, int TokenMinutes, bool Active);
     public sealed record ClientSecretResponse(string ClientId, string? ClientSecret, string Scopes);
     public sealed record TenantSettings(bool AllowPatientRegistration);
-    public sealed record CreateUserRequest(string Username, string Password, string Role);
+    public sealed record CreateUserRequest(string Username, string Password, string Role, string? FhirUser = null);
     public sealed record CreateAppRequest(string Name, string Scopes, IReadOnlyList<string> RedirectUris, bool Public);
-    public sealed record InviteRequest(string Username, string Email, string Role);
-    public sealed record UserResponse(string UserId, string Username, string Role, string Status);
+    public sealed record InviteRequest(string Username, string Email, string Role, string? FhirUser = null);
+    public sealed record UserResponse(string UserId, string Username, string Role, string Status, string? FhirUser = null);
+    public sealed record FhirUserRequest(string? FhirUser);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -50,6 +52,9 @@ public static class AdminEndpoints
         admin.MapPost("/invitations", InviteAsync).WithName("InviteUser")
             .WithSummary("Invite a person (staff, doctor, auditor, admin, patient): an emailed single-use link lets them set a password.")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPut("/users/{userId}/fhir-user", SetFhirUserAsync).WithName("SetUserFhirUser")
+            .WithSummary("Link a person to their FHIR resource (Patient/{id} for a patient, Practitioner/{id} for a doctor), or unlink with null.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/users/{userId}/disable", (string userId, HttpContext http, UserStore users, CancellationToken ct) => SetActiveAsync(userId, false, http, users, ct))
             .WithName("DisableUser").WithSummary("Disable a user; their sessions end.").ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/users/{userId}/enable", (string userId, HttpContext http, UserStore users, CancellationToken ct) => SetActiveAsync(userId, true, http, users, ct))
@@ -151,15 +156,17 @@ public static class AdminEndpoints
         return await clients.RevokeAsync(Caller(http).TenantId, clientId, ct) ? TypedResults.NoContent() : NotFound();
     }
 
-    static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(CreateUserRequest request, HttpContext http, UserStore users, CancellationToken ct)
+    static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(CreateUserRequest request, HttpContext http, UserStore users,
+        [FromServices] IFhirUserRecords? records, CancellationToken ct)
     {
         if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
         try
         {
-            var user = await users.CreateAsync(Caller(http).TenantId, request.Username ?? "", request.Password ?? "", request.Role ?? "", ct);
+            if (await LinkProblemAsync(Caller(http).TenantId, request.Role ?? "", request.FhirUser, records, ct) is { } linkProblem) return linkProblem;
+            var user = await users.CreateAsync(Caller(http).TenantId, request.Username ?? "", request.Password ?? "", request.Role ?? "", email: null, request.FhirUser, ct);
             return user is null
                 ? TypedResults.Problem(statusCode: 409, detail: "This username is taken in the tenant.")
-                : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status));
+                : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status, user.FhirUser));
         }
         catch (ArgumentException e)
         {
@@ -167,15 +174,17 @@ public static class AdminEndpoints
         }
     }
 
-    static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> InviteAsync(InviteRequest request, HttpContext http, Invitations invitations, CancellationToken ct)
+    static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> InviteAsync(InviteRequest request, HttpContext http, Invitations invitations,
+        [FromServices] IFhirUserRecords? records, CancellationToken ct)
     {
         if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
         try
         {
-            var user = await invitations.InviteAsync(Caller(http).TenantId, request.Username ?? "", request.Email ?? "", request.Role ?? "", ct);
+            if (await LinkProblemAsync(Caller(http).TenantId, request.Role ?? "", request.FhirUser, records, ct) is { } linkProblem) return linkProblem;
+            var user = await invitations.InviteAsync(Caller(http).TenantId, request.Username ?? "", request.Email ?? "", request.Role ?? "", request.FhirUser, ct);
             return user is null
                 ? TypedResults.Problem(statusCode: 409, detail: "This username is taken in the tenant.")
-                : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status));
+                : TypedResults.Created($"/api/admin/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Role, user.Status, user.FhirUser));
         }
         catch (ArgumentException e)
         {
@@ -188,6 +197,26 @@ public static class AdminEndpoints
         if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
         if (!active && userId == Caller(http).Subject) return TypedResults.Problem(statusCode: 409, detail: "Administrators cannot disable themselves.");
         return await users.SetActiveAsync(Caller(http).TenantId, userId, active, ct) ? TypedResults.NoContent() : NotFound();
+    }
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetFhirUserAsync(string userId, FhirUserRequest request, HttpContext http, UserStore users,
+        [FromServices] IFhirUserRecords? records, CancellationToken ct)
+    {
+        if (Deny(http, c => AccessPolicy.Administer(c, c.TenantId)) is { } denied) return denied;
+        var tenantId = Caller(http).TenantId;
+        if (await users.FindRoleAsync(tenantId, userId, ct) is not { } role) return NotFound();
+        if (await LinkProblemAsync(tenantId, role, request.FhirUser, records, ct) is { } linkProblem) return linkProblem;
+        return await users.SetFhirUserAsync(tenantId, userId, request.FhirUser, ct) ? TypedResults.NoContent() : NotFound();
+    }
+
+    /// <summary>The link must suit the role and name a current resource of the caller's tenant.</summary>
+    static async Task<ValidationProblem?> LinkProblemAsync(string tenantId, string role, string? fhirUser, IFhirUserRecords? records, CancellationToken ct)
+    {
+        if (fhirUser is null || !Roles.All.Contains(role)) return null; // an unknown role is reported by the store
+        if (FhirUserLink.Check(role, fhirUser, out var type, out var id) is { } problem) return Invalid.Field("fhirUser", problem);
+        if (records is null || !await records.ExistsAsync(tenantId, type!, id!, ct))
+            return Invalid.Field("fhirUser", $"No {type} with this id exists in the tenant; create it first.");
+        return null;
     }
 
     static CallerContext Caller(HttpContext http) => CallerContext.From(http.User)!;

@@ -64,8 +64,8 @@ public static class DiscoveryEndpoints
         ["RS384", "ES384", "RS256", "ES256"],
         options.Issuer + "/oauth/revoke",
         options.Issuer + "/oauth/introspect",
-        ["system/*.cruds", "system/*.rs", "patient/*.rs", "user/*.cruds", "offline_access", "online_access"],
+        ["system/*.cruds", "system/*.rs", "patient/*.rs", "user/*.cruds", "launch/patient", "offline_access", "online_access"],
         ["code"],
         ["S256"],
-        ["launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric", "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v2"]));
+        ["launch-standalone", "context-standalone-patient", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric", "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v2"]));
 }

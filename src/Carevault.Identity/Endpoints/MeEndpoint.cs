@@ -9,7 +9,7 @@ namespace Carevault.Identity.Endpoints;
 /// <summary><c>GET /api/me</c>: what the presented token stands for — a first check for an integrator's setup.</summary>
 public static class MeEndpoint
 {
-    public sealed record CallerDescription(string Tenant, string Subject, string Kind, IReadOnlyList<string> Scopes);
+    public sealed record CallerDescription(string Tenant, string Subject, string Kind, IReadOnlyList<string> Scopes, string? FhirUser = null);
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/me", Get)
@@ -21,6 +21,6 @@ public static class MeEndpoint
 
     static Results<Ok<CallerDescription>, UnauthorizedHttpResult> Get(HttpContext http) =>
         CallerContext.From(http.User) is { } caller
-            ? TypedResults.Ok(new CallerDescription(caller.TenantId, caller.Subject, caller.Kind, caller.Scopes.Values))
+            ? TypedResults.Ok(new CallerDescription(caller.TenantId, caller.Subject, caller.Kind, caller.Scopes.Values, caller.FhirUser))
             : TypedResults.Unauthorized();
 }

@@ -3,18 +3,21 @@ using Carevault.Identity.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Carevault.Identity.Endpoints;
 
 /// <summary>
 /// <c>POST /api/auth/register</c>: a patient creates their own account where the tenant allows it (an unknown tenant and
-/// a closed one answer alike). <c>POST /api/auth/invitation/accept</c>: an invited person sets their first password.
+/// a closed one answer alike), and with it their own Patient resource, in one transaction, linked as their
+/// <c>fhirUser</c> so their compartment is theirs from the first sign-in. <c>POST /api/auth/invitation/accept</c>: an
+/// invited person sets their first password.
 /// </summary>
 public static class RegistrationEndpoint
 {
     public sealed record RegisterRequest(string Tenant, string Username, string Password, string? Email);
-    public sealed record RegisterResponse(string UserId, string Username, string Role);
+    public sealed record RegisterResponse(string UserId, string Username, string Role, string? FhirUser = null);
 
     public sealed record AcceptInvitationRequest(string Token, string Password);
 
@@ -45,16 +48,32 @@ public static class RegistrationEndpoint
     }
 
     static async Task<Results<Created<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, TenantStore tenants, UserStore users, CancellationToken ct)
+        RegisterRequest request, TenantStore tenants, UserStore users, [FromServices] IFhirUserRecords? records, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Tenant) || request.Tenant.Length > 100 || !await tenants.AllowsPatientRegistrationAsync(request.Tenant, ct))
             return TypedResults.Problem(statusCode: 403, detail: "Self-registration is not open here; ask the hospital for an account.");
         try
         {
-            var user = await users.CreateAsync(request.Tenant, request.Username ?? "", request.Password ?? "", Roles.Patient, request.Email, ct);
-            return user is null
+            var password = request.Password ?? "";
+            var user = UserStore.NewUser(request.Tenant, request.Username ?? "", password, Roles.Patient, request.Email, fhirUser: null);
+            User? created = null;
+            if (records is null)
+            {
+                created = await users.CreateAsync(user.TenantId, user.Username, password, user.Role, user.Email, ct);
+            }
+            else
+            {
+                await records.CreatePatientAsync(user.TenantId, async (connection, transaction, patientId, token) =>
+                {
+                    var linked = user with { FhirUser = "Patient/" + patientId };
+                    if (!await users.InsertAsync(connection, transaction, linked, password, token)) return false;
+                    created = linked;
+                    return true;
+                }, ct);
+            }
+            return created is null
                 ? TypedResults.Problem(statusCode: 409, detail: "This username is taken.")
-                : TypedResults.Created($"/api/me", new RegisterResponse(user.Id, user.Username, user.Role));
+                : TypedResults.Created($"/api/me", new RegisterResponse(created.Id, created.Username, created.Role, created.FhirUser));
         }
         catch (ArgumentException e)
         {

@@ -19,7 +19,8 @@ public static class TokenEndpoint
         [property: JsonPropertyName("token_type")] string TokenType,
         [property: JsonPropertyName("expires_in")] long ExpiresIn,
         [property: JsonPropertyName("scope")] string Scope,
-        [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken = null);
+        [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken = null,
+        [property: JsonPropertyName("patient"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Patient = null);
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/oauth/token", IssueAsync)
@@ -79,17 +80,29 @@ public static class TokenEndpoint
         var rotated = await grants.RotateRefreshTokenAsync(client, request["refresh_token"], ct);
         if (rotated is null) return OAuthClientRequest.Error(400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
         var (access, refresh) = rotated.Value;
-        var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, client.Id, access.Scopes, client.TokenLifetime, ct);
-        return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString(), refresh));
+        var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, access.FhirUser, client.Id, access.Scopes, client.TokenLifetime, ct);
+        return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString(), refresh, PatientContext(access)));
     }
 
     static async Task<IResult> IssueUserTokensAsync(Client client, GrantedAccess access, string? familyId, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
     {
-        var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, client.Id, access.Scopes, client.TokenLifetime, ct);
+        var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, access.FhirUser, client.Id, access.Scopes, client.TokenLifetime, ct);
         // A refresh token only when the person granted offline or online access (SMART App Launch, scopes).
         var refresh = access.Scopes.Values.Any(v => v is "offline_access" or "online_access")
             ? await grants.IssueRefreshTokenAsync(client, access, familyId, ct)
             : null;
-        return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString(), refresh));
+        return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", (long)token.Lifetime.TotalSeconds, token.Scopes.ToString(), refresh, PatientContext(access)));
+    }
+
+    /// <summary>
+    /// SMART App Launch 2.0 (scopes-and-launch-context, launch context arrives with the access token): a token with
+    /// <c>patient/</c> scopes or <c>launch/patient</c> names its patient in <c>patient</c>. The patient is the person's own
+    /// linked Patient: Carevault has no patient picker, so a person without one gets no patient context.
+    /// </summary>
+    static string? PatientContext(GrantedAccess access)
+    {
+        var wantsPatient = access.Scopes.Values.Contains("launch/patient") || access.Scopes.Clinical.Any(s => s.Context == ScopeContext.Patient);
+        const string prefix = "Patient/";
+        return wantsPatient && access.FhirUser is { } fhirUser && fhirUser.StartsWith(prefix, StringComparison.Ordinal) ? fhirUser[prefix.Length..] : null;
     }
 }

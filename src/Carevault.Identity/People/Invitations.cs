@@ -16,23 +16,28 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
     public static readonly TimeSpan LinkLifetime = TimeSpan.FromDays(7);
 
     /// <summary>Creates the invited account and queues the email; null when the username is taken in the tenant.</summary>
-    public async Task<User?> InviteAsync(string tenantId, string username, string email, string role, CancellationToken ct)
+    public Task<User?> InviteAsync(string tenantId, string username, string email, string role, CancellationToken ct) =>
+        InviteAsync(tenantId, username, email, role, fhirUser: null, ct);
+
+    /// <summary>As above, the account linked to <paramref name="fhirUser"/> (see <see cref="FhirUserLink"/>).</summary>
+    public async Task<User?> InviteAsync(string tenantId, string username, string email, string role, string? fhirUser, CancellationToken ct)
     {
         if (!Roles.All.Contains(role)) throw new ArgumentException($"Role must be one of: {string.Join(", ", Roles.All)}.", nameof(role));
+        if (FhirUserLink.Check(role, fhirUser, out _, out _) is { } linkProblem) throw new ArgumentException(linkProblem, nameof(fhirUser));
         if (string.IsNullOrWhiteSpace(username) || username.Length > 200) throw new ArgumentException("A username is 1-200 characters.", nameof(username));
         if (string.IsNullOrWhiteSpace(email) || email.Length > 320 || !email.Contains('@', StringComparison.Ordinal) || email.AsSpan().ContainsAny('\r', '\n'))
             throw new ArgumentException("A valid email address is required.", nameof(email));
 
-        var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "invited");
+        var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "invited", email, fhirUser);
         var token = RandomToken.New();
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email)
-            VALUES (@Id, @TenantId, @Username, '!', @Role, @Status, @now, @email)
+            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email, fhir_user)
+            VALUES (@Id, @TenantId, @Username, '!', @Role, @Status, @now, @email, @FhirUser)
             ON CONFLICT (tenant_id, username) DO NOTHING
-            """, new { user.Id, user.TenantId, user.Username, user.Role, user.Status, now = now.ToUnixTimeMilliseconds(), email }, transaction, cancellationToken: ct));
+            """, new { user.Id, user.TenantId, user.Username, user.Role, user.Status, now = now.ToUnixTimeMilliseconds(), email, user.FhirUser }, transaction, cancellationToken: ct));
         if (inserted == 0)
         {
             await transaction.RollbackAsync(ct);

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Carevault.Identity.People;
 
-/// <summary>A signed-in person as a session knows them.</summary>
-public sealed record SignedInUser(string TenantId, string UserId, string Username, string Role);
+/// <summary>A signed-in person as a session knows them; <paramref name="FhirUser"/> is their linked FHIR resource, if any.</summary>
+public sealed record SignedInUser(string TenantId, string UserId, string Username, string Role, string? FhirUser = null);
 
 /// <summary>A new session: the cookie value (shown to the browser only) and who it is for.</summary>
 public sealed record NewSession(string Token, SignedInUser User, DateTimeOffset ExpiresAt);
@@ -75,7 +75,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
         if (token.Length is 0 or > 100) return null;
         await using var connection = await db.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<SignedInUser>(new CommandDefinition("""
-            SELECT u.tenant_id AS TenantId, u.id AS UserId, u.username AS Username, u.role AS Role
+            SELECT u.tenant_id AS TenantId, u.id AS UserId, u.username AS Username, u.role AS Role, u.fhir_user AS FhirUser
             FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
             WHERE s.token_hash = @hash AND s.revoked_at IS NULL AND s.expires_at > @now AND u.status = 'active'
             """, new { hash = Tokens.RandomToken.Hash(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));

@@ -14,6 +14,9 @@ public static class CarevaultClaims
     public const string ClientId = "client_id";
     public const string Kind = "kind";
     public const string Role = "role";
+
+    /// <summary>The person's FHIR resource, <c>Patient/{id}</c> or <c>Practitioner/{id}</c> (SMART App Launch 2.0, fhirUser).</summary>
+    public const string FhirUser = "fhirUser";
 }
 
 /// <summary>An access token as issued: the JWT and when it stops working.</summary>
@@ -32,7 +35,12 @@ public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations
     public Task<IssuedToken> IssueForUserAsync(string tenantId, string userId, string role, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct) =>
         IssueAsync(tenantId, userId, clientId, "user", role, scopes, lifetime, ct);
 
-    async Task<IssuedToken> IssueAsync(string tenantId, string subject, string clientId, string kind, string? role, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct)
+    /// <summary>As above, with the person's <c>fhirUser</c> (null when the account is not linked to a FHIR resource).</summary>
+    public Task<IssuedToken> IssueForUserAsync(string tenantId, string userId, string role, string? fhirUser, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct) =>
+        IssueAsync(tenantId, userId, clientId, "user", role, scopes, lifetime, ct, fhirUser);
+
+    async Task<IssuedToken> IssueAsync(string tenantId, string subject, string clientId, string kind, string? role, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct,
+        string? fhirUser = null)
     {
         var key = await keys.CurrentAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -56,6 +64,7 @@ public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations
             },
         };
         if (role is not null) descriptor.Claims[CarevaultClaims.Role] = role;
+        if (fhirUser is not null) descriptor.Claims[CarevaultClaims.FhirUser] = fhirUser;
         return new IssuedToken(_handler.CreateToken(descriptor), lifetime, scopes);
     }
 

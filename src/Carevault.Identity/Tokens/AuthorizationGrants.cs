@@ -7,8 +7,8 @@ using Dapper;
 
 namespace Carevault.Identity.Tokens;
 
-/// <summary>The person an authorization speaks for, and what they granted the app.</summary>
-public sealed record GrantedAccess(string TenantId, string UserId, string Role, ScopeSet Scopes);
+/// <summary>The person an authorization speaks for (with their linked FHIR resource, if any), and what they granted the app.</summary>
+public sealed record GrantedAccess(string TenantId, string UserId, string Role, ScopeSet Scopes, string? FhirUser = null);
 
 /// <summary>
 /// Authorization codes (RFC 6749 §4.1, single use, 60 s, bound to client, redirect URI and a PKCE S256 challenge —
@@ -44,8 +44,8 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await db.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<(string ClientId, string TenantId, string UserId, string RedirectUri, string Scopes, string CodeChallenge, string Role)>(new CommandDefinition("""
-            SELECT c.client_id, c.tenant_id, c.user_id, c.redirect_uri, c.scopes, c.code_challenge, u.role
+        var row = await connection.QuerySingleOrDefaultAsync<(string ClientId, string TenantId, string UserId, string RedirectUri, string Scopes, string CodeChallenge, string Role, string? FhirUser)>(new CommandDefinition("""
+            SELECT c.client_id, c.tenant_id, c.user_id, c.redirect_uri, c.scopes, c.code_challenge, u.role, u.fhir_user
             FROM authorization_codes c JOIN users u ON u.id = c.user_id AND u.tenant_id = c.tenant_id AND u.status = 'active'
             WHERE c.code_hash = @hash AND c.used_at IS NULL AND c.expires_at > @now
             """, new { hash = RandomToken.Hash(code), now }, transaction, cancellationToken: ct));
@@ -56,7 +56,7 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
         if (row.ClientId is null || spent != 1 || row.ClientId != client.Id || row.RedirectUri != redirectUri) return null;
         var challenge = System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(codeVerifier)));
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(challenge), Encoding.ASCII.GetBytes(row.CodeChallenge))) return null;
-        return ScopeSet.TryParse(row.Scopes, out var scopes) ? new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes) : null;
+        return ScopeSet.TryParse(row.Scopes, out var scopes) ? new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes, row.FhirUser) : null;
     }
 
     public async Task<string> IssueRefreshTokenAsync(Client client, GrantedAccess access, string? familyId, CancellationToken ct)
@@ -75,8 +75,8 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await db.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<(string FamilyId, string ClientId, string TenantId, string UserId, string Scopes, long ExpiresAt, long? UsedAt, long? RevokedAt, string Role)>(new CommandDefinition("""
-            SELECT r.family_id, r.client_id, r.tenant_id, r.user_id, r.scopes, r.expires_at, r.used_at, r.revoked_at, u.role
+        var row = await connection.QuerySingleOrDefaultAsync<(string FamilyId, string ClientId, string TenantId, string UserId, string Scopes, long ExpiresAt, long? UsedAt, long? RevokedAt, string Role, string? FhirUser)>(new CommandDefinition("""
+            SELECT r.family_id, r.client_id, r.tenant_id, r.user_id, r.scopes, r.expires_at, r.used_at, r.revoked_at, u.role, u.fhir_user
             FROM refresh_tokens r JOIN users u ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.status = 'active'
             WHERE r.token_hash = @hash
             """, new { hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
@@ -92,7 +92,7 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
         var spent = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
         if (spent != 1) return null;
-        var access = new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes);
+        var access = new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes, row.FhirUser);
         var next = await InsertRefreshAsync(connection, transaction, client, access, row.FamilyId, ct);
         await transaction.CommitAsync(ct);
         return (access, next);

@@ -5,6 +5,7 @@ using Carevault.Fhir;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tenants;
+using Carevault.Records.Access;
 using Carevault.Records.Http;
 using Carevault.Records.Store;
 
@@ -23,9 +24,9 @@ public sealed record BundleOptions
 /// store; a batch runs each entry on its own and reports each outcome. Not yet: GET entries, conditional
 /// (<c>ifNoneExist</c>, <c>Type?search</c>) entries and references.
 /// </summary>
-internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, BundleOptions options, TimeProvider clock)
+internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, BundleOptions options, TimeProvider clock, FhirAccess access)
 {
-    sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch);
+    sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, FhirPermit Permit);
 
     public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct)
     {
@@ -99,9 +100,10 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
         if (permission == ScopePermissions.None)
             return new RecordError(RecordErrorKind.BadRequest, "not-supported", $"{at}: only POST [type], PUT [type]/[id] and DELETE [type]/[id] entries are supported.");
         if (permission != ScopePermissions.Delete && resource is not { ValueKind: JsonValueKind.Object }) return Bad($"{at}.resource is required for {method}.");
-        if (!caller.Scopes.Allows(ScopeContext.System, type, permission))
-            return new RecordError(RecordErrorKind.Forbidden, "forbidden", $"{at}: the token's scopes do not allow {permission.ToString().ToLowerInvariant()} on {type}.");
-        return new Entry(index, method, type, id, resource, fullUrl, ifMatch);
+        // The same decision as the single interaction (scopes and access policy by type); per-target checks follow once references are resolved.
+        var decided = access.Decide(caller, type, FhirAccess.ToAction(permission));
+        if (decided.Error is { } denied) return denied with { Message = $"{at}: {denied.Message}" };
+        return new Entry(index, method, type, id, resource, fullUrl, ifMatch, decided.Value!);
     }
 
     async Task<RecordResult<string>> TransactionAsync(CallerContext caller, List<Entry> entries, string baseUrl, CancellationToken ct)
@@ -115,6 +117,12 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
                 return Bad($"Bundle.entry[{entry.Index}].fullUrl must be a unique urn:uuid for a create.");
         }
         var writes = entries.Select(e => new TransactionWrite(e.Method, e.Type, e.Id, e.Resource is { } r ? Rewrite(r, assigned) : default, e.IfMatch)).ToList();
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var guarded = await GuardAsync(entries[i], writes[i], ct);
+            if (guarded.Error is { } denied) return denied;
+            writes[i] = guarded.Value!;
+        }
         var result = await store.TransactionAsync(caller.TenantId, writes, ct);
         if (result.Error is { } error) return error;
         var stored = result.Value!;
@@ -126,11 +134,27 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
         var outcomes = new List<(Entry, StoredResource?, RecordError?)>(entries.Count);
         foreach (var entry in entries)
         {
-            var write = new TransactionWrite(entry.Method, entry.Type, entry.Id, entry.Resource is { } r ? Rewrite(r, null) : default, entry.IfMatch);
-            var result = await store.TransactionAsync(caller.TenantId, [write], ct);
+            var guarded = await GuardAsync(entry, new TransactionWrite(entry.Method, entry.Type, entry.Id, entry.Resource is { } r ? Rewrite(r, null) : default, entry.IfMatch), ct);
+            if (guarded.Error is { } denied)
+            {
+                outcomes.Add((entry, null, denied));
+                continue;
+            }
+            var result = await store.TransactionAsync(caller.TenantId, [guarded.Value!], ct);
             outcomes.Add((entry, result.Value?[0], result.Error));
         }
         return BundleResponse("batch-response", baseUrl, outcomes);
+    }
+
+    /// <summary>The per-target access checks of one entry (see <see cref="FhirPermit"/>); the write to make, or why not.</summary>
+    async Task<RecordResult<TransactionWrite>> GuardAsync(Entry entry, TransactionWrite write, CancellationToken ct)
+    {
+        var at = $"Bundle.entry[{entry.Index.ToString(CultureInfo.InvariantCulture)}]";
+        if (write.Method == "POST")
+            return entry.Permit.Check(null, write.Body) is { } denied ? denied with { Message = $"{at}: {denied.Message}" } : write;
+        var guarded = await entry.Permit.CheckWriteAsync(store, write.Id, write.Method == "PUT" ? write.Body : null, write.IfMatch, ct);
+        if (guarded.Error is { } error) return error with { Message = $"{at}: {error.Message}" };
+        return write with { IfMatch = guarded.Value };
     }
 
     /// <summary>The resource's JSON with every string equal to an assigned urn:uuid replaced by <c>Type/id</c>.</summary>

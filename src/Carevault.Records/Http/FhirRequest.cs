@@ -2,17 +2,19 @@ using System.Globalization;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tenants;
+using Carevault.Records.Access;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Carevault.Records.Http;
 
-/// <summary>What an operation needs from the request once the common checks passed.</summary>
-internal sealed record FhirCall(CallerContext Caller, string ResourceType, string BaseUrl);
+/// <summary>What an operation needs from the request once the common checks passed; <paramref name="Permit"/> carries the per-target checks.</summary>
+internal sealed record FhirCall(CallerContext Caller, string ResourceType, string BaseUrl, FhirPermit Permit);
 
 /// <summary>
-/// The checks every /fhir interaction makes, in order: response format (406), resource type (404), caller (401) and
-/// SMART scope (403); plus readers of the FHIR headers (Prefer, If-Match) and the base URL for links.
+/// The checks every /fhir interaction makes, in order: response format (406), resource type (404), caller (401), and
+/// SMART scopes with the access policy by type (403/404, <see cref="FhirAccess"/>); plus readers of the FHIR headers (Prefer, If-Match) and the base URL for links.
 /// </summary>
 internal static class FhirRequest
 {
@@ -35,10 +37,9 @@ internal static class FhirRequest
         var caller = CallerContext.From(http.User);
         if (caller is null)
             return OperationOutcomes.Create(http, StatusCodes.Status401Unauthorized, "login", "A valid bearer token is required.");
-        // SMART App Launch 2.0 scopes: system/<type>.<cruds>. Patient and user contexts need compartment rules (issue 4, item 6).
-        if (!caller.Scopes.Allows(ScopeContext.System, type, permission))
-            return OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", $"The token's scopes do not allow {permission.ToString().ToLowerInvariant()} on {type}.");
-        call = new FhirCall(caller, type, BaseUrl(http.Request));
+        var decided = http.RequestServices.GetRequiredService<FhirAccess>().Decide(caller, type, FhirAccess.ToAction(permission));
+        if (decided.Error is { } denied) return OperationOutcomes.From(http, denied);
+        call = new FhirCall(caller, type, BaseUrl(http.Request), decided.Value!);
         return null;
     }
 

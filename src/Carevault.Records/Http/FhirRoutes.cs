@@ -24,6 +24,8 @@ internal static class FhirRoutes
         Delete.Map(secured);                                     // DELETE /fhir/{type}/{id}                delete
         History.Map(secured);                                    // GET    /fhir/{type}/{id}/_history       history-instance
                                                                  // GET    /fhir/{type}/_history            history-type
+        CompartmentSearch.Map(secured);                          // GET    /fhir/Patient/{id}/{type}        search-compartment
+        PatientEverything.Map(secured);                          // GET    /fhir/Patient/{id}/$everything   Patient $everything
         Unmatched.Map(fhir);                                     // *      /fhir/**                         404 / 405 as OperationOutcome
     }
 }

@@ -44,6 +44,9 @@ public sealed record SearchQuery
     /// <summary><c>_summary=count</c>: the total alone.</summary>
     public bool SummaryCount { get; init; }
 
+    /// <summary>Patients whose compartment every result must be in (compartment searches, access confinement; see SearchSql.Compartment.cs).</summary>
+    public IReadOnlyList<string> PatientCompartments { get; init; } = [];
+
     /// <summary>Parameters this server ignored (lenient handling), for the OperationOutcome in the Bundle.</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 }

@@ -11,7 +11,7 @@ namespace Carevault.Records.Search;
 /// are in id order and a page continues after the last id (keyset), so concurrent writes never shift a page.
 /// Every value is a parameter; table and column names come from this class only.
 /// </summary>
-public sealed class SearchSql
+public sealed partial class SearchSql
 {
     readonly DynamicParameters _parameters = new();
     readonly long _now;
@@ -31,6 +31,7 @@ public sealed class SearchSql
         sql._parameters.Add("type", query.ResourceType);
         var where = new StringBuilder("r.tenant_id = @tenant AND r.resource_type = @type AND r.deleted = 0");
         foreach (var criterion in query.Criteria) where.Append(" AND ").Append(sql.Criterion(criterion));
+        foreach (var patientId in query.PatientCompartments) where.Append(" AND ").Append(sql.InPatientCompartment(query.ResourceType, patientId));
         sql.CountSql = "SELECT COUNT(*) FROM fhir_resources r WHERE " + where;
         if (query.After is not null) where.Append(" AND r.id > ").Append(sql.Add(query.After));
         sql._parameters.Add("limit", query.Count + 1);

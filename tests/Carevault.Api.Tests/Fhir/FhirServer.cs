@@ -34,6 +34,8 @@ public sealed class FhirServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<FhirServer> StartAsync(DatabaseProvider provider)
     {
         var database = await TestDatabase.CreateAsync(provider);

@@ -17,6 +17,7 @@ internal static class Create
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Create, out var call) is { } rejected) return rejected;
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
+        if (call.Permit.Check(null, body) is { } denied) return OperationOutcomes.From(http, denied);
         var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return FhirRequest.WriteResult(http, StatusCodes.Status201Created, result.Value!, call.BaseUrl, location: true);

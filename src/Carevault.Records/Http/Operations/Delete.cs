@@ -21,7 +21,9 @@ internal static class Delete
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
         if (!ResourceIds.IsValid(id)) return OperationOutcomes.From(http, RecordError.NotFound(type, "(invalid id)"));
-        var result = await store.DeleteAsync(call.Caller.TenantId, type, id, ifMatch, ct);
+        var guarded = await call.Permit.CheckWriteAsync(store, id, body: null, ifMatch, ct);
+        if (guarded.Error is { } denied) return OperationOutcomes.From(http, denied);
+        var result = await store.DeleteAsync(call.Caller.TenantId, type, id, guarded.Value, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return new FhirResult(StatusCodes.Status204NoContent, null, new Dictionary<string, string> { ["ETag"] = result.Value!.ETag });
     }

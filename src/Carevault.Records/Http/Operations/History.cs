@@ -45,6 +45,11 @@ internal static class History
         var result = await store.HistoryAsync(call.Caller.TenantId, type, id, since, before, count, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         var entries = result.Value!;
+        // A caller whose access depends on the target sees only the versions they may read; paging still follows the
+        // raw history sequence, so a page may be short but no version is skipped or repeated.
+        var visible = call.Permit.Visible(entries);
+        if (id is not null && before is null && visible.Count == 0 && entries.Count > 0)
+            return OperationOutcomes.From(http, RecordError.NotFound(type, id));
 
         var path = $"{call.BaseUrl}/{type}" + (id is null ? "" : "/" + id) + "/_history";
         var echo = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };
@@ -52,6 +57,6 @@ internal static class History
         var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(before is null ? echo : [.. echo, new(SearchQueryParser.CursorParameter, BundleWriter.Number(before.Value))])) };
         if (entries.Count == count && count > 0)
             links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, BundleWriter.Number(entries[^1].Seq))])));
-        return new FhirResult(StatusCodes.Status200OK, BundleWriter.History(call.BaseUrl, entries, links, clock.GetUtcNow()));
+        return new FhirResult(StatusCodes.Status200OK, BundleWriter.History(call.BaseUrl, visible, links, clock.GetUtcNow()));
     }
 }

@@ -59,7 +59,7 @@ internal static class Metadata
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndArray();
-        w.WriteString("description", "OAuth 2.0 bearer tokens (client_credentials); SMART v2 system scopes, e.g. system/Observation.rs. See /.well-known/smart-configuration.");
+        w.WriteString("description", "OAuth 2.0 bearer tokens: client_credentials with SMART v2 system/ scopes (e.g. system/Observation.rs), authorization_code with patient/ and user/ scopes; or the portal session. People are further limited by their role: a patient to their compartment, a doctor writes what they authored. See /.well-known/smart-configuration.");
         w.WriteEndObject();
         w.WriteStartArray("resource");
         foreach (var type in FhirRequest.SupportedTypes(spec)) WriteResource(w, type, indexer);
@@ -71,6 +71,9 @@ internal static class Metadata
             w.WriteString("code", interaction);
             w.WriteEndObject();
         }
+        w.WriteEndArray();
+        w.WriteStartArray("compartment");
+        w.WriteStringValue("http://hl7.org/fhir/CompartmentDefinition/patient"); // GET Patient/[id]/[type]
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndArray();
@@ -102,6 +105,15 @@ internal static class Metadata
         foreach (var parameter in indexer.IndexedParameters(type))
             WriteParam(w, parameter.Code, parameter.Type.ToString().ToLowerInvariant(), null);
         w.WriteEndArray();
+        if (type == "Patient")
+        {
+            w.WriteStartArray("operation");
+            w.WriteStartObject();
+            w.WriteString("name", "everything");
+            w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 

@@ -17,7 +17,8 @@ internal static class Read
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Read, out var call) is { } rejected) return rejected;
         if (!ResourceIds.IsValid(id)) return OperationOutcomes.From(http, RecordError.NotFound(type, "(invalid id)"));
         var result = await store.ReadAsync(call.Caller.TenantId, type, id, ct);
-        if (result.Error is { } error) return OperationOutcomes.From(http, error);
+        if (result.Error is { } error) return OperationOutcomes.From(http, call.Permit.Hide(error));
+        if (call.Permit.Check(result.Value!) is { } denied) return OperationOutcomes.From(http, denied);
         return new FhirResult(StatusCodes.Status200OK, result.Value!.Body, FhirRequest.VersionHeaders(result.Value, call.BaseUrl, location: false));
     }
 }

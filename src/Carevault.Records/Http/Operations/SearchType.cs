@@ -40,7 +40,7 @@ internal static class SearchType
         var strict = string.Equals(FhirRequest.Prefer(http.Request, "handling"), "strict", StringComparison.OrdinalIgnoreCase);
         var parsed = parser.Parse(type, parameters, strict);
         if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
-        var query = parsed.Value!;
+        var query = call.Permit.Confine(parsed.Value!);
         var page = await store.SearchAsync(call.Caller.TenantId, query, ct);
 
         var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();

@@ -26,6 +26,7 @@ internal static class Unmatched
             [var t, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
             [var t, _] when FhirRequest.IsSupportedType(spec, t) => "GET, PUT, DELETE",
             [var t, _, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
+            ["Patient", _, _] => "GET",
             [var t, _, "_history", _] when FhirRequest.IsSupportedType(spec, t) => "GET",
             _ => null,
         };

@@ -24,7 +24,9 @@ internal static class Update
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "The id in the URL is not a valid FHIR id.");
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
-        var result = await store.UpdateAsync(call.Caller.TenantId, type, id, body, ifMatch, ct);
+        var guarded = await call.Permit.CheckWriteAsync(store, id, body, ifMatch, ct);
+        if (guarded.Error is { } denied) return OperationOutcomes.From(http, denied);
+        var result = await store.UpdateAsync(call.Caller.TenantId, type, id, body, guarded.Value, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return FhirRequest.WriteResult(http, StatusCodes.Status200OK, result.Value!, call.BaseUrl, location: false);
     }

@@ -19,7 +19,8 @@ internal static class VRead
         if (!ResourceIds.IsValid(id) || !long.TryParse(vid, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
             return OperationOutcomes.From(http, RecordError.NotFound(type, "(invalid id or version)"));
         var result = await store.ReadVersionAsync(call.Caller.TenantId, type, id, version, ct);
-        if (result.Error is { } error) return OperationOutcomes.From(http, error);
+        if (result.Error is { } error) return OperationOutcomes.From(http, call.Permit.Hide(error));
+        if (call.Permit.Check(result.Value!) is { } denied) return OperationOutcomes.From(http, denied);
         return new FhirResult(StatusCodes.Status200OK, result.Value!.Body, FhirRequest.VersionHeaders(result.Value, call.BaseUrl, location: false));
     }
 }
