@@ -22,6 +22,8 @@ internal static class FhirRoutes
         VRead.Map(secured);                                      // GET    /fhir/{type}/{id}/_history/{vid} vread
         Update.Map(secured);                                     // PUT    /fhir/{type}/{id}                update
         Delete.Map(secured);                                     // DELETE /fhir/{type}/{id}                delete
+        Conditional.Map(secured);                                // PUT    /fhir/{type}?search              conditional update
+                                                                 // DELETE /fhir/{type}?search              conditional delete
         History.Map(secured);                                    // GET    /fhir/{type}/{id}/_history       history-instance
                                                                  // GET    /fhir/{type}/_history            history-type
         Unmatched.Map(fhir);                                     // *      /fhir/**                         404 / 405 as OperationOutcome

@@ -10,7 +10,8 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>
 /// capabilities: <c>GET [base]/metadata</c> (FHIR R4 http.html#capabilities, capabilitystatement.html), anonymous.
 /// It states exactly what this build does: the interactions, the search parameters that are indexed, JSON only,
-/// no update-as-create, no conditional interactions; transaction and batch with POST, PUT and DELETE entries.
+/// no update-as-create; conditional create, update and (single) delete; transaction and batch with POST, PUT and
+/// DELETE entries, conditional ones and conditional references.
 /// </summary>
 internal static class Metadata
 {
@@ -92,10 +93,10 @@ internal static class Metadata
         w.WriteString("versioning", "versioned-update");
         w.WriteBoolean("readHistory", true);
         w.WriteBoolean("updateCreate", false);
-        w.WriteBoolean("conditionalCreate", false);
+        w.WriteBoolean("conditionalCreate", true);
         w.WriteString("conditionalRead", "not-supported");
-        w.WriteBoolean("conditionalUpdate", false);
-        w.WriteString("conditionalDelete", "not-supported");
+        w.WriteBoolean("conditionalUpdate", true);
+        w.WriteString("conditionalDelete", "single");
         w.WriteStartArray("searchParam");
         WriteParam(w, "_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id");
         WriteParam(w, "_lastUpdated", "date", "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated");
