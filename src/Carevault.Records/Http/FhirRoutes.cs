@@ -21,6 +21,7 @@ internal static class FhirRoutes
         Read.Map(secured);                                       // GET    /fhir/{type}/{id}                read
         VRead.Map(secured);                                      // GET    /fhir/{type}/{id}/_history/{vid} vread
         Update.Map(secured);                                     // PUT    /fhir/{type}/{id}                update
+        Patch.Map(secured);                                      // PATCH  /fhir/{type}/{id}                patch (JSON Patch)
         Delete.Map(secured);                                     // DELETE /fhir/{type}/{id}                delete
         Conditional.Map(secured);                                // PUT    /fhir/{type}?search              conditional update
                                                                  // DELETE /fhir/{type}?search              conditional delete

@@ -23,7 +23,7 @@ internal static class Metadata
         return new FhirResult(StatusCodes.Status200OK, Write(FhirRequest.BaseUrl(http.Request), spec, indexer, clock.GetUtcNow()));
     }
 
-    static readonly string[] Interactions = ["read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"];
+    static readonly string[] Interactions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
 
     static readonly string[] SystemInteractions = ["transaction", "batch"];
 
@@ -45,6 +45,9 @@ internal static class Metadata
         w.WriteStartArray("format");
         w.WriteStringValue("json");
         w.WriteStringValue("application/fhir+json");
+        w.WriteEndArray();
+        w.WriteStartArray("patchFormat");
+        w.WriteStringValue(Patch.JsonPatchType);
         w.WriteEndArray();
         w.WriteStartArray("rest");
         w.WriteStartObject();

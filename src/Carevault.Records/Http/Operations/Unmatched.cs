@@ -24,7 +24,7 @@ internal static class Unmatched
             [var t] when FhirRequest.IsSupportedType(spec, t) => "GET, POST, PUT, DELETE",
             [var t, "_search"] when FhirRequest.IsSupportedType(spec, t) => "POST",
             [var t, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
-            [var t, _] when FhirRequest.IsSupportedType(spec, t) => "GET, PUT, DELETE",
+            [var t, _] when FhirRequest.IsSupportedType(spec, t) => "GET, PUT, PATCH, DELETE",
             [var t, _, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
             [var t, _, "_history", _] when FhirRequest.IsSupportedType(spec, t) => "GET",
             _ => null,
