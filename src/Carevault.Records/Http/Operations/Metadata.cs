@@ -25,7 +25,7 @@ internal static class Metadata
 
     static readonly string[] Interactions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
 
-    static readonly string[] SystemInteractions = ["transaction", "batch"];
+    static readonly string[] SystemInteractions = ["transaction", "batch", "history-system"];
 
     static string Write(string baseUrl, FhirSpec spec, SearchIndexer indexer, DateTimeOffset now) => FhirResult.Json(w =>
     {

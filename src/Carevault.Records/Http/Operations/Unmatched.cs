@@ -21,6 +21,7 @@ internal static class Unmatched
         {
             [] => "POST",
             ["metadata"] => "GET",
+            ["_history"] => "GET",
             [var t] when FhirRequest.IsSupportedType(spec, t) => "GET, POST, PUT, DELETE",
             [var t, "_search"] when FhirRequest.IsSupportedType(spec, t) => "POST",
             [var t, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
