@@ -15,13 +15,17 @@ internal static class FhirRoutes
 
         Metadata.Map(fhir);                                      // GET    /fhir/metadata                   capabilities (anonymous)
         Transaction.Map(secured);                                // POST   /fhir                            transaction, batch
+        SystemHistory.Map(secured);                              // GET    /fhir/_history                   history-system
         SearchType.Map(secured);                                 // GET    /fhir/{type}                     search-type
                                                                  // POST   /fhir/{type}/_search             search-type
         Create.Map(secured);                                     // POST   /fhir/{type}                     create
         Read.Map(secured);                                       // GET    /fhir/{type}/{id}                read
         VRead.Map(secured);                                      // GET    /fhir/{type}/{id}/_history/{vid} vread
         Update.Map(secured);                                     // PUT    /fhir/{type}/{id}                update
+        Patch.Map(secured);                                      // PATCH  /fhir/{type}/{id}                patch (JSON Patch)
         Delete.Map(secured);                                     // DELETE /fhir/{type}/{id}                delete
+        Conditional.Map(secured);                                // PUT    /fhir/{type}?search              conditional update
+                                                                 // DELETE /fhir/{type}?search              conditional delete
         History.Map(secured);                                    // GET    /fhir/{type}/{id}/_history       history-instance
                                                                  // GET    /fhir/{type}/_history            history-type
         CompartmentSearch.Map(secured);                          // GET    /fhir/Patient/{id}/{type}        search-compartment

@@ -100,9 +100,12 @@ public sealed class FhirErrorTests(FhirServers servers) : IClassFixture<FhirServ
 
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Spaceship/1", token), HttpStatusCode.NotFound);
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Patient/1/2/3/4/5", token), HttpStatusCode.NotFound);
-        var patch = await server.SendAsync(HttpMethod.Patch, "/fhir/Patient/1", token, "[]");
+        var patch = await server.SendAsync(HttpMethod.Patch, "/fhir/Patient/1/_history", token, "[]");
         await FhirAssert.IsOutcomeAsync(patch, HttpStatusCode.MethodNotAllowed);
-        Assert.Equal("GET, PUT, DELETE", string.Join(", ", patch.Content.Headers.Allow));
+        Assert.Equal("GET", string.Join(", ", patch.Content.Headers.Allow));
+        var post = await server.SendAsync(HttpMethod.Post, "/fhir/Patient/1", token, "{}");
+        await FhirAssert.IsOutcomeAsync(post, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("GET, PUT, PATCH, DELETE", string.Join(", ", post.Content.Headers.Allow));
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Patient?_format=xml", token), HttpStatusCode.NotAcceptable);
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Patient?birthdate=yesterday", token), HttpStatusCode.BadRequest);
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Patient?shoe-size=42", token, null, r => r.Headers.TryAddWithoutValidation("Prefer", "handling=strict")), HttpStatusCode.BadRequest);
@@ -121,7 +124,7 @@ public sealed class FhirErrorTests(FhirServers servers) : IClassFixture<FhirServ
         Assert.Equal("CapabilityStatement", capability.GetProperty("resourceType").GetString());
         Assert.Equal("4.0.1", capability.GetProperty("fhirVersion").GetString());
         var observation = capability.GetProperty("rest")[0].GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Observation");
-        Assert.Equal(["read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"],
+        Assert.Equal(["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"],
             observation.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()));
         var parameters = observation.GetProperty("searchParam").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("type").GetString());
         Assert.Equal("token", parameters["code"]);
@@ -130,5 +133,10 @@ public sealed class FhirErrorTests(FhirServers servers) : IClassFixture<FhirServ
         Assert.Equal("date", parameters["_lastUpdated"]);
         Assert.DoesNotContain("code-value-quantity", parameters.Keys); // composites are not supported yet
         Assert.False(observation.GetProperty("updateCreate").GetBoolean());
+        Assert.True(observation.GetProperty("conditionalCreate").GetBoolean());
+        Assert.True(observation.GetProperty("conditionalUpdate").GetBoolean());
+        Assert.Equal("single", observation.GetProperty("conditionalDelete").GetString());
+        Assert.Equal("not-supported", observation.GetProperty("conditionalRead").GetString());
+        Assert.Equal(["application/json-patch+json"], capability.GetProperty("patchFormat").EnumerateArray().Select(f => f.GetString()));
     }
 }

@@ -45,10 +45,20 @@ public sealed class FhirServer : IAsyncDisposable
     }
 
     /// <summary>A new tenant with one client holding <paramref name="scopes"/>; returns its access token.</summary>
-    public async Task<string> NewTenantTokenAsync(string scopes = "system/*.cruds")
+    public async Task<string> NewTenantTokenAsync(string scopes = "system/*.cruds") => (await NewTenantTokensAsync(scopes))[0];
+
+    /// <summary>A new tenant with one client per entry of <paramref name="scopes"/>; returns their access tokens in order.</summary>
+    public async Task<string[]> NewTenantTokensAsync(params string[] scopes)
     {
         var tenantId = "h-" + Guid.NewGuid().ToString("N")[..12];
         await _app.Services.GetRequiredService<TenantStore>().CreateAsync(tenantId, "Test Hospital " + tenantId, default);
+        var tokens = new string[scopes.Length];
+        for (var i = 0; i < scopes.Length; i++) tokens[i] = await ClientTokenAsync(tenantId, scopes[i]);
+        return tokens;
+    }
+
+    async Task<string> ClientTokenAsync(string tenantId, string scopes)
+    {
         Assert.True(ScopeSet.TryParse(scopes, out var granted));
         var issued = await _app.Services.GetRequiredService<ClientStore>().CreateAsync(tenantId, "LIS", granted, null, default);
         var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = issued.Client.Id, ["client_secret"] = issued.Secret };

@@ -26,7 +26,7 @@ public sealed class BundleProcessorTests
     public async Task Process_WhenEntriesExceedTheLimit_IsTooLargeAndStoresNothing(DatabaseProvider provider)
     {
         await using var h = await StoreHarness.CreateAsync(provider);
-        var processor = new BundleProcessor(h.Store, FhirSpec.R4, new BundleOptions { MaxEntries = 3 }, h.Clock);
+        var processor = new BundleProcessor(h.Store, FhirSpec.R4, h.Parser, new BundleOptions { MaxEntries = 3 }, h.Clock);
         var tenant = StoreHarness.Tenant();
 
         var atLimit = await processor.ProcessAsync(Caller(tenant), Encoding.UTF8.GetBytes(Bundle(3)), "http://x/fhir", default);
@@ -43,7 +43,7 @@ public sealed class BundleProcessorTests
     public async Task Process_Transaction_WritesInTheCallersTenantOnly(DatabaseProvider provider)
     {
         await using var h = await StoreHarness.CreateAsync(provider);
-        var processor = new BundleProcessor(h.Store, FhirSpec.R4, new BundleOptions(), h.Clock);
+        var processor = new BundleProcessor(h.Store, FhirSpec.R4, h.Parser, new BundleOptions(), h.Clock);
         var tenant = StoreHarness.Tenant();
 
         Assert.True((await processor.ProcessAsync(Caller(tenant), Encoding.UTF8.GetBytes(Bundle(2)), "http://x/fhir", default)).IsSuccess);

@@ -1,5 +1,6 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Search;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -7,17 +8,19 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Carevault.Records.Http.Operations;
 
-/// <summary>create: <c>POST [base]/[type]</c> (FHIR R4 http.html#create): 201 with Location, ETag and Last-Modified.</summary>
+/// <summary>create: <c>POST [base]/[type]</c> (FHIR R4 http.html#create): 201 with Location, ETag and Last-Modified;
+/// with If-None-Exist a conditional create (<see cref="Conditional"/>).</summary>
 internal static class Create
 {
     public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate");
 
-    static async Task<IResult> Handle(HttpContext http, string type, ResourceStore store, FhirSpec spec, CancellationToken ct)
+    static async Task<IResult> Handle(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
     {
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Create, out var call) is { } rejected) return rejected;
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
         if (call.Permit.Check(null, body) is { } denied) return OperationOutcomes.From(http, denied);
+        if (http.Request.Headers.ContainsKey(Conditional.IfNoneExistHeader)) return await Conditional.CreateAsync(http, call, body, store, spec, parser, ct);
         var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return FhirRequest.WriteResult(http, StatusCodes.Status201Created, result.Value!, call.BaseUrl, location: true);

@@ -10,7 +10,8 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>
 /// capabilities: <c>GET [base]/metadata</c> (FHIR R4 http.html#capabilities, capabilitystatement.html), anonymous.
 /// It states exactly what this build does: the interactions, the search parameters that are indexed, JSON only,
-/// no update-as-create, no conditional interactions; transaction and batch with POST, PUT and DELETE entries.
+/// no update-as-create; conditional create, update and (single) delete; transaction and batch with POST, PUT and
+/// DELETE entries, conditional ones and conditional references.
 /// </summary>
 internal static class Metadata
 {
@@ -22,9 +23,9 @@ internal static class Metadata
         return new FhirResult(StatusCodes.Status200OK, Write(FhirRequest.BaseUrl(http.Request), spec, indexer, clock.GetUtcNow()));
     }
 
-    static readonly string[] Interactions = ["read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"];
+    static readonly string[] Interactions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
 
-    static readonly string[] SystemInteractions = ["transaction", "batch"];
+    static readonly string[] SystemInteractions = ["transaction", "batch", "history-system"];
 
     static string Write(string baseUrl, FhirSpec spec, SearchIndexer indexer, DateTimeOffset now) => FhirResult.Json(w =>
     {
@@ -44,6 +45,9 @@ internal static class Metadata
         w.WriteStartArray("format");
         w.WriteStringValue("json");
         w.WriteStringValue("application/fhir+json");
+        w.WriteEndArray();
+        w.WriteStartArray("patchFormat");
+        w.WriteStringValue(Patch.JsonPatchType);
         w.WriteEndArray();
         w.WriteStartArray("rest");
         w.WriteStartObject();
@@ -95,10 +99,10 @@ internal static class Metadata
         w.WriteString("versioning", "versioned-update");
         w.WriteBoolean("readHistory", true);
         w.WriteBoolean("updateCreate", false);
-        w.WriteBoolean("conditionalCreate", false);
+        w.WriteBoolean("conditionalCreate", true);
         w.WriteString("conditionalRead", "not-supported");
-        w.WriteBoolean("conditionalUpdate", false);
-        w.WriteString("conditionalDelete", "not-supported");
+        w.WriteBoolean("conditionalUpdate", true);
+        w.WriteString("conditionalDelete", "single");
         w.WriteStartArray("searchParam");
         WriteParam(w, "_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id");
         WriteParam(w, "_lastUpdated", "date", "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated");

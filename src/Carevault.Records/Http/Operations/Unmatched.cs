@@ -21,10 +21,11 @@ internal static class Unmatched
         {
             [] => "POST",
             ["metadata"] => "GET",
-            [var t] when FhirRequest.IsSupportedType(spec, t) => "GET, POST",
+            ["_history"] => "GET",
+            [var t] when FhirRequest.IsSupportedType(spec, t) => "GET, POST, PUT, DELETE",
             [var t, "_search"] when FhirRequest.IsSupportedType(spec, t) => "POST",
             [var t, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
-            [var t, _] when FhirRequest.IsSupportedType(spec, t) => "GET, PUT, DELETE",
+            [var t, _] when FhirRequest.IsSupportedType(spec, t) => "GET, PUT, PATCH, DELETE",
             [var t, _, "_history"] when FhirRequest.IsSupportedType(spec, t) => "GET",
             ["Patient", _, _] => "GET",
             [var t, _, "_history", _] when FhirRequest.IsSupportedType(spec, t) => "GET",

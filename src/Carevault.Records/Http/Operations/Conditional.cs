@@ -1,0 +1,115 @@
+using Carevault.Fhir.Spec;
+using Carevault.Identity.Scopes;
+using Carevault.Records.Search;
+using Carevault.Records.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Carevault.Records.Http.Operations;
+
+/// <summary>
+/// Conditional interactions (FHIR R4 http.html#ccreate, #cond-update, #cdelete): create with <c>If-None-Exist</c>
+/// (0 matches → create, 1 → 200 with the existing resource, more → 412), <c>PUT [base]/[type]?search</c> (0 → create,
+/// 1 → update it, more → 412) and <c>DELETE [base]/[type]?search</c> (0 → 404, 1 → delete it, more → 412).
+/// The store resolves the condition and writes in one transaction under a per-condition lock (decision 0009).
+/// A condition searches, so it needs the search scope besides the write's own.
+/// </summary>
+internal static class Conditional
+{
+    public const string IfNoneExistHeader = "If-None-Exist";
+
+    public static void Map(IEndpointRouteBuilder group)
+    {
+        group.MapPut("/{type}", Update).WithName("FhirConditionalUpdate");
+        group.MapDelete("/{type}", Delete).WithName("FhirConditionalDelete");
+    }
+
+    /// <summary>POST with If-None-Exist; called by <see cref="Create"/> once its checks passed.</summary>
+    public static async Task<IResult> CreateAsync(HttpContext http, FhirCall call, ReadOnlyMemory<byte> body, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
+    {
+        if (SearchCheck(http, spec, call.ResourceType) is { } rejected) return rejected;
+        var condition = Parse(http, parser, call.ResourceType, http.Request.Headers[IfNoneExistHeader].ToString());
+        if (condition.Error is not null) return condition.Error;
+        var write = new TransactionWrite("POST", call.ResourceType, store.NewId(), body, null) { IfNoneExist = condition.Query };
+        return await RunAsync(http, call, store, write, ct);
+    }
+
+    static async Task<IResult> Update(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
+    {
+        if (FhirRequest.Check(http, spec, type, ScopePermissions.Update, out var call) is { } rejected) return rejected;
+        if (call.Permit.PerTarget) return TargetDependent(http);
+        if (SearchCheck(http, spec, type) is { } noSearch) return noSearch;
+        if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
+            return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
+        var condition = Parse(http, parser, type, http.Request.QueryString.Value ?? "");
+        if (condition.Error is not null) return condition.Error;
+        var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
+        if (bodyError is not null) return bodyError;
+        var write = new TransactionWrite("PUT", type, store.NewId(), body, ifMatch) { Condition = condition.Query };
+        return await RunAsync(http, call, store, write, ct);
+    }
+
+    static async Task<IResult> Delete(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
+    {
+        if (FhirRequest.Check(http, spec, type, ScopePermissions.Delete, out var call) is { } rejected) return rejected;
+        if (call.Permit.PerTarget) return TargetDependent(http);
+        if (SearchCheck(http, spec, type) is { } noSearch) return noSearch;
+        if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
+            return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
+        var condition = Parse(http, parser, type, http.Request.QueryString.Value ?? "");
+        if (condition.Error is not null) return condition.Error;
+        var write = new TransactionWrite("DELETE", type, "", default, ifMatch) { Condition = condition.Query };
+        return await RunAsync(http, call, store, write, ct);
+    }
+
+    /// <summary>
+    /// A condition is a search of the type, which the caller must be allowed everywhere: a search confined to their
+    /// compartment would make the condition mean something else.
+    /// </summary>
+    static FhirResult? SearchCheck(HttpContext http, FhirSpec spec, string type)
+    {
+        if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out var search) is { } rejected) return rejected;
+        return search.Permit.PerTarget
+            ? OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", $"A conditional interaction needs search on all of {type}.")
+            : null;
+    }
+
+    /// <summary>The target is found inside the store, where no per-target check runs: callers whose access depends on it write by id.</summary>
+    static FhirResult TargetDependent(HttpContext http) =>
+        OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", "This caller's access depends on the resource: update or delete it by id.");
+
+    static async Task<IResult> RunAsync(HttpContext http, FhirCall call, ResourceStore store, TransactionWrite write, CancellationToken ct)
+    {
+        var result = await store.ExecuteAsync(call.Caller.TenantId, [write], [], ct);
+        if (result.Error is { } error)
+            // The store names entries of a Bundle; a single interaction has none.
+            return OperationOutcomes.From(http, error with { Message = error.Message.Replace("Bundle.entry[0]: ", "", StringComparison.Ordinal), Issues = Unprefix(error.Issues, write.ResourceType) });
+        var written = result.Value![0];
+        return written.Outcome switch
+        {
+            WriteOutcome.Created => FhirRequest.WriteResult(http, StatusCodes.Status201Created, written.Resource, call.BaseUrl, location: true),
+            WriteOutcome.Deleted => new FhirResult(StatusCodes.Status204NoContent, null, new Dictionary<string, string> { ["ETag"] = written.Resource.ETag }),
+            _ => FhirRequest.WriteResult(http, StatusCodes.Status200OK, written.Resource, call.BaseUrl, location: false),
+        };
+    }
+
+    static List<Carevault.Fhir.Validation.ValidationIssue>? Unprefix(IReadOnlyList<Carevault.Fhir.Validation.ValidationIssue>? issues, string type) =>
+        issues?.Select(i => i with { Location = i.Location.StartsWith("Bundle.entry[0].resource", StringComparison.Ordinal) ? type + i.Location["Bundle.entry[0].resource".Length..] : i.Location }).ToList();
+
+    /// <summary>The condition, parsed strictly (an unknown parameter must not widen the match); at least one criterion.</summary>
+    static (SearchQuery? Query, FhirResult? Error) Parse(HttpContext http, SearchQueryParser parser, string type, string search)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(search))
+        {
+            if (name is "_format" or "_pretty") continue;
+            foreach (var value in values) pairs.Add(new(name, value ?? ""));
+        }
+        var parsed = parser.Parse(type, pairs, strict: true);
+        if (parsed.Error is { } error) return (null, OperationOutcomes.From(http, error));
+        if (parsed.Value!.Criteria.Count == 0)
+            return (null, OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "A conditional interaction needs at least one search criterion."));
+        return (parsed.Value, null);
+    }
+}
