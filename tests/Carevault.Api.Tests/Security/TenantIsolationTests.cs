@@ -124,6 +124,37 @@ public sealed class TenantIsolationTests
                 Assert.Equal(forNothing.Status, forA.Status);
                 Assert.True(forA.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"update: {(int)forA.Status}");
             },
+            ["GET /fhir/Patient/{id}/$everything"] = () => AssertUnrevealedAsync("$everything", id => Fhir(HttpMethod.Get, $"/fhir/Patient/{id}/$everything", b.Token), patientId, http),
+            ["GET /fhir/Patient/{id}/{compartmentType:alpha}"] = async () =>
+            {
+                var search = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Patient/{patientId}/Observation", b.Token));
+                Assert.True(search.Status is HttpStatusCode.OK or HttpStatusCode.NotFound, $"compartment search: {(int)search.Status}");
+                if (search.Status == HttpStatusCode.OK) Assert.Equal(0, EntryCount(search.Body));
+            },
+            ["PATCH /fhir/{type}/{id}"] = () => AssertUnrevealedAsync("patch", id =>
+            {
+                var request = Fhir(HttpMethod.Patch, $"/fhir/Patient/{id}", b.Token);
+                request.Content = new StringContent("""[{"op":"replace","path":"/active","value":false}]""", Encoding.UTF8, "application/json-patch+json");
+                return request;
+            }, patientId, http),
+            ["PUT /fhir/{type}"] = async () =>
+            {
+                // A conditional update matching A's patient finds nothing in B: it creates B's own resource instead.
+                var update = await SendAsync(http, Fhir(HttpMethod.Put, $"/fhir/Patient?_id={patientId}", b.Token, """{"resourceType":"Patient","name":[{"family":"Conditional"}]}"""));
+                Assert.Equal(HttpStatusCode.Created, update.Status);
+                Assert.NotEqual(patientId, JsonDocument.Parse(update.Body).RootElement.GetProperty("id").GetString());
+            },
+            ["DELETE /fhir/{type}"] = async () =>
+            {
+                var delete = await SendAsync(http, Fhir(HttpMethod.Delete, $"/fhir/Patient?_id={patientId}", b.Token));
+                Assert.True(delete.Status is HttpStatusCode.NotFound or HttpStatusCode.NoContent or HttpStatusCode.OK, $"conditional delete: {(int)delete.Status}");
+            },
+            ["GET /fhir/_history"] = async () =>
+            {
+                var history = await SendAsync(http, Fhir(HttpMethod.Get, "/fhir/_history", b.Token));
+                Assert.Equal(HttpStatusCode.OK, history.Status);
+                Assert.DoesNotContain(patientId, history.Body, StringComparison.Ordinal);
+            },
             ["GET /fhir/{type}"] = async () =>
             {
                 var search = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Patient?_id={patientId}", b.Token));
@@ -158,6 +189,8 @@ public sealed class TenantIsolationTests
             ["POST /api/admin/clients/{clientId}/revoke"] = () => AssertUnrevealedAsync("revoke-client", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/clients/{id}/revoke"), a.Hospital.ClientId, b.Admin),
             ["POST /api/admin/users/{userId}/disable"] = () => AssertUnrevealedAsync("disable-user", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/users/{id}/disable"), a.DoctorUserId, b.Admin),
             ["POST /api/admin/users/{userId}/enable"] = () => AssertUnrevealedAsync("enable-user", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/users/{id}/enable"), a.DoctorUserId, b.Admin),
+            ["PUT /api/admin/users/{userId}/fhir-user"] = () => AssertUnrevealedAsync("link-fhir-user",
+                id => new HttpRequestMessage(HttpMethod.Put, $"/api/admin/users/{id}/fhir-user") { Content = JsonContent.Create(new { fhirUser = (string?)null }) }, a.DoctorUserId, b.Admin),
             ["GET /api/admin/clients"] = async () =>
             {
                 var listed = await b.Admin.GetStringAsync(new Uri("/api/admin/clients", UriKind.Relative));
