@@ -2,6 +2,7 @@ using System.Text;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tenants;
+using Carevault.Records.Access;
 using Carevault.Records.Bundles;
 using Carevault.Records.Store;
 using Carevault.Storage;
@@ -26,7 +27,7 @@ public sealed class BundleProcessorTests
     public async Task Process_WhenEntriesExceedTheLimit_IsTooLargeAndStoresNothing(DatabaseProvider provider)
     {
         await using var h = await StoreHarness.CreateAsync(provider);
-        var processor = new BundleProcessor(h.Store, FhirSpec.R4, h.Parser, new BundleOptions { MaxEntries = 3 }, h.Clock);
+        var processor = new BundleProcessor(h.Store, FhirSpec.R4, h.Parser, new BundleOptions { MaxEntries = 3 }, h.Clock, new FhirAccess(new OwnershipRules(FhirSpec.R4)));
         var tenant = StoreHarness.Tenant();
 
         var atLimit = await processor.ProcessAsync(Caller(tenant), Encoding.UTF8.GetBytes(Bundle(3)), "http://x/fhir", default);
@@ -43,7 +44,7 @@ public sealed class BundleProcessorTests
     public async Task Process_Transaction_WritesInTheCallersTenantOnly(DatabaseProvider provider)
     {
         await using var h = await StoreHarness.CreateAsync(provider);
-        var processor = new BundleProcessor(h.Store, FhirSpec.R4, h.Parser, new BundleOptions(), h.Clock);
+        var processor = new BundleProcessor(h.Store, FhirSpec.R4, h.Parser, new BundleOptions(), h.Clock, new FhirAccess(new OwnershipRules(FhirSpec.R4)));
         var tenant = StoreHarness.Tenant();
 
         Assert.True((await processor.ProcessAsync(Caller(tenant), Encoding.UTF8.GetBytes(Bundle(2)), "http://x/fhir", default)).IsSuccess);
