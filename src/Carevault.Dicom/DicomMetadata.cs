@@ -38,6 +38,9 @@ public sealed record DicomPatient
     /// <summary>(0010,0020) PatientID.</summary>
     public string? PatientId { get; init; }
 
+    /// <summary>(0010,0021) IssuerOfPatientID: the authority that assigned <see cref="PatientId"/>.</summary>
+    public string? IssuerOfPatientId { get; init; }
+
     /// <summary>(0010,0010) PatientName.</summary>
     public DicomPersonName? Name { get; init; }
 

@@ -54,6 +54,7 @@ public static class DicomTags
     public static readonly DicomTag SeriesDescription = new(0x0008, 0x103E);
     public static readonly DicomTag PatientName = new(0x0010, 0x0010);
     public static readonly DicomTag PatientId = new(0x0010, 0x0020);
+    public static readonly DicomTag IssuerOfPatientId = new(0x0010, 0x0021);
     public static readonly DicomTag PatientBirthDate = new(0x0010, 0x0030);
     public static readonly DicomTag PatientSex = new(0x0010, 0x0040);
     public static readonly DicomTag BodyPartExamined = new(0x0018, 0x0015);

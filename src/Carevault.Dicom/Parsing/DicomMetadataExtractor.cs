@@ -16,6 +16,7 @@ internal static class DicomMetadataExtractor
             Patient = new DicomPatient
             {
                 PatientId = Get(data, ds, DicomTags.PatientId, charset),
+                IssuerOfPatientId = Get(data, ds, DicomTags.IssuerOfPatientId, charset),
                 Name = DicomPersonName.Parse(Get(data, ds, DicomTags.PatientName, charset)),
                 BirthDate = DicomValueParsers.ParseDate(Get(data, ds, DicomTags.PatientBirthDate, charset)),
                 Sex = Get(data, ds, DicomTags.PatientSex, charset) switch

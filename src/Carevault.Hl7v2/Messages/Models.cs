@@ -207,6 +207,9 @@ public sealed record Hl7Order
     /// <summary>OBR-7 observation date/time.</summary>
     public Hl7DateTime? ObservationDateTime { get; init; }
 
+    /// <summary>OBR-22 results reported / status changed date/time.</summary>
+    public Hl7DateTime? ResultsReportedDateTime { get; init; }
+
     /// <summary>OBR-25 result status.</summary>
     public string? ResultStatus { get; init; }
 

@@ -112,6 +112,7 @@ internal sealed class SegmentMapper(Hl7Message message)
         FillerOrderNumber = Hl7EntityIdentifier.From(obr.Field(3).Repetition(0)),
         UniversalServiceId = Hl7CodedElement.From(obr.Field(4).Repetition(0)),
         ObservationDateTime = Date(obr, 7),
+        ResultsReportedDateTime = Date(obr, 22),
         ResultStatus = obr.Field(25).Component(1).GetStringOrNull(),
         Observations = observations,
         Notes = notes,
