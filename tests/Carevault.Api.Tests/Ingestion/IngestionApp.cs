@@ -193,3 +193,28 @@ public static class Reports
     /// <summary>The EICAR test file, joined at run time (see ../shared/testdata/malware/README.md).</summary>
     public static byte[] Eicar() => Encoding.ASCII.GetBytes("X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*");
 }
+
+/// <summary>
+/// Servers shared by the tests of one class, one per backend and settings profile, started on first use. Every test
+/// creates its own tenant; tests of a class run one at a time, so before/after counts of blobs are the test's own.
+/// </summary>
+public sealed class IngestionApps : IAsyncDisposable
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(DatabaseProvider, string), Lazy<Task<IngestionApp>>> _apps = new();
+
+    /// <summary>Workers on (fast polling).</summary>
+    public Task<IngestionApp> WorkingAsync(DatabaseProvider provider) => GetAsync(provider, "working", null);
+
+    /// <summary>No workers: jobs stay pending.</summary>
+    public Task<IngestionApp> IdleAsync(DatabaseProvider provider) =>
+        GetAsync(provider, "idle", new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+
+    public Task<IngestionApp> GetAsync(DatabaseProvider provider, string profile, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services = null) =>
+        _apps.GetOrAdd((provider, profile), _ => new Lazy<Task<IngestionApp>>(() => IngestionApp.StartAsync(provider, settings, services))).Value;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps.Values)
+            if (app.IsValueCreated) await (await app.Value).DisposeAsync();
+    }
+}

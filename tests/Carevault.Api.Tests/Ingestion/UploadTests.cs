@@ -8,7 +8,7 @@ using Carevault.TestKit;
 namespace Carevault.Api.Tests.Ingestion;
 
 /// <summary>POST /api/reports: accepted uploads become jobs; refused ones leave neither a job nor a blob.</summary>
-public sealed class UploadTests
+public sealed class UploadTests(IngestionApps apps) : IClassFixture<IngestionApps>
 {
     static int OriginalCount(IngestionApp app) => Directory.Exists(app.OriginalsDirectory) ? Directory.GetFiles(app.OriginalsDirectory, "*", SearchOption.AllDirectories).Length : 0;
 
@@ -22,7 +22,7 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_FhirTransaction_Answers202AndTheJobCompletesWithResourcesAndProvenance(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider);
+        var app = await apps.WorkingAsync(provider);
         var (_, clientId, http) = await app.NewHospitalAsync();
         var content = IngestionApp.Utf8(Reports.PatientAndObservation("MRN-1"));
 
@@ -61,8 +61,9 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_SingleResource_IsCreated(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider);
+        var app = await apps.WorkingAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
 
         var jobId = await IngestionApp.SubmitAsync(http, IngestionApp.Utf8("""{"resourceType":"Patient","id":"ignored","name":[{"family":"Okafor"}]}"""), "application/fhir+json; charset=utf-8");
 
@@ -79,8 +80,9 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_Multipart_KeepsTheMetadataAndTheFilesType(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
         using var form = new MultipartFormDataContent
         {
             { new StringContent("http://hospital.example/mrn|MRN-77"), "patientIdentifier" },
@@ -111,12 +113,13 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_MissingRequiredMetadata_Answers400AndStoresNothing(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?>
+        var app = await apps.GetAsync(provider, "required-lab", new Dictionary<string, string?>
         {
             ["Ingestion:Workers"] = "0",
             ["Ingestion:RequiredMetadata:lab"] = "patientIdentifier, reportDate",
         });
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
         using var form = new MultipartFormDataContent { { new StringContent("lab"), "reportType" }, { new StringContent("2026-11-20"), "reportDate" } };
         var file = new ByteArrayContent(IngestionApp.Utf8(Reports.Hl7));
         file.Headers.ContentType = new MediaTypeHeaderValue("application/hl7-v2");
@@ -126,7 +129,7 @@ public sealed class UploadTests
 
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "validation-failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("patientIdentifier", out _));
-        Assert.Equal(0, OriginalCount(app));
+        Assert.Equal(blobsBefore, OriginalCount(app));
         Assert.Equal(0, await JobCountAsync(http));
     }
 
@@ -134,8 +137,9 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_SameIdempotencyKey_SameBytesAnswerTheSameJob_OtherBytes409(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
         var content = IngestionApp.Utf8(Reports.Hl7);
 
         var first = await IngestionApp.UploadAsync(http, content, "application/hl7-v2", "batch-42");
@@ -148,7 +152,7 @@ public sealed class UploadTests
         Assert.Equal(firstId, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("jobId").GetString());
         Assert.Equal(first.Headers.Location, again.Headers.Location);
         await ProblemAssert.IsProblemAsync(other, HttpStatusCode.Conflict, "idempotency-key-reused");
-        Assert.Equal(1, OriginalCount(app));
+        Assert.Equal(blobsBefore + 1, OriginalCount(app));
         Assert.Equal(1, await JobCountAsync(http));
     }
 
@@ -166,13 +170,14 @@ public sealed class UploadTests
     [MemberData(nameof(Refusals))]
     public async Task Upload_WhenTheTypeIsWrong_IsRefusedAndStoresNothing(string contentType, string content, HttpStatusCode status, string code)
     {
-        await using var app = await IngestionApp.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(DatabaseProvider.Sqlite);
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
 
         var response = await IngestionApp.UploadAsync(http, IngestionApp.Utf8(content), contentType);
 
         await ProblemAssert.IsProblemAsync(response, status, code);
-        Assert.Equal(0, OriginalCount(app));
+        Assert.Equal(blobsBefore, OriginalCount(app));
         Assert.Equal(0, await JobCountAsync(http));
     }
 
@@ -180,8 +185,9 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_Eicar_IsRefusedWherEverItSits(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
         var eicar = Reports.Eicar();
         // Inside an otherwise valid HL7 message, past the first read buffer, so the search crosses read boundaries.
         var hidden = IngestionApp.Utf8(Reports.Hl7 + "NTE|1||" + new string('x', 100_003)).Concat(eicar).Concat(IngestionApp.Utf8("\r")).ToArray();
@@ -191,15 +197,16 @@ public sealed class UploadTests
 
         await ProblemAssert.IsProblemAsync(bare, (HttpStatusCode)422, "malware-detected");
         await ProblemAssert.IsProblemAsync(inside, (HttpStatusCode)422, "malware-detected");
-        Assert.Equal(0, OriginalCount(app));
+        Assert.Equal(blobsBefore, OriginalCount(app));
         Assert.Equal(0, await JobCountAsync(http));
     }
 
     [Fact]
     public async Task Upload_OverTheConfiguredLimit_Answers413AndStoresNothing()
     {
-        await using var app = await IngestionApp.StartAsync(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0", ["Ingestion:MaxUploadBytes"] = "1000" });
+        var app = await apps.GetAsync(DatabaseProvider.Sqlite, "small", new Dictionary<string, string?> { ["Ingestion:Workers"] = "0", ["Ingestion:MaxUploadBytes"] = "1000" });
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
         var big = IngestionApp.Utf8(Reports.Hl7 + "NTE|1||" + new string('x', 2000) + "\r");
 
         var declared = await IngestionApp.UploadAsync(http, big, "application/hl7-v2");
@@ -209,22 +216,23 @@ public sealed class UploadTests
 
         await ProblemAssert.IsProblemAsync(declared, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
         await ProblemAssert.IsProblemAsync(streamed, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
-        Assert.Equal(0, OriginalCount(app));
+        Assert.Equal(blobsBefore, OriginalCount(app));
     }
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_ClientDisconnectsMidUpload_LeavesNoJobAndNoBlob(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
+        var blobsBefore = OriginalCount(app);
         var head = IngestionApp.Utf8(Reports.Hl7 + "NTE|1||" + new string('x', 300_000));
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/reports") { Content = new StreamContent(new FailingStream(head)) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/hl7-v2");
         await Assert.ThrowsAnyAsync<Exception>(() => http.SendAsync(request));
 
-        Assert.Equal(0, OriginalCount(app));
+        Assert.Equal(blobsBefore, OriginalCount(app));
         Assert.Equal(0, await JobCountAsync(http));
     }
 
@@ -232,8 +240,9 @@ public sealed class UploadTests
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_WithoutDocumentReferenceCreate_Answers403(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync("system/Observation.cruds");
+        var blobsBefore = OriginalCount(app);
         using var anonymous = app.CreateClient();
 
         var forbidden = await IngestionApp.UploadAsync(http, IngestionApp.Utf8(Reports.Hl7), "application/hl7-v2");
@@ -241,14 +250,14 @@ public sealed class UploadTests
 
         await ProblemAssert.IsProblemAsync(forbidden, HttpStatusCode.Forbidden, "forbidden");
         Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
-        Assert.Equal(0, OriginalCount(app));
+        Assert.Equal(blobsBefore, OriginalCount(app));
     }
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Upload_ByRole_DoctorsAndStaffSubmit_PatientsAndAdminsDoNot(DatabaseProvider provider)
     {
-        await using var app = await IngestionApp.StartAsync(provider, new Dictionary<string, string?> { ["Ingestion:Workers"] = "0" });
+        var app = await apps.IdleAsync(provider);
         var (tenant, _, _) = await app.NewHospitalAsync();
         var expected = new Dictionary<string, HttpStatusCode>
         {
