@@ -60,12 +60,13 @@ public sealed class JobStore(Db db)
             + (filter.Status is null ? "" : " AND status = @Status")
             + (filter.Submitter is null ? "" : " AND submitter = @Submitter")
             + (filter.Quarantined ? " AND quarantined = 1" : "")
-            + (filter.PatientRefs is null ? "" : " AND patient_ref IN @PatientRefs")
+            // Dapper passes a list to Npgsql as one array parameter, and expands it for SQLite.
+            + (filter.PatientRefs is null ? "" : db.Provider == DatabaseProvider.Postgres ? " AND patient_ref = ANY(@PatientRefs)" : " AND patient_ref IN @PatientRefs")
             + (filter.Before is null ? "" : " AND id < @Before")
             + " ORDER BY id DESC LIMIT @Limit";
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<IngestionJob>(new CommandDefinition(sql,
-            new { tenantId, filter.Status, filter.Submitter, filter.PatientRefs, filter.Before, filter.Limit }, cancellationToken: ct))).AsList();
+            new { tenantId, filter.Status, filter.Submitter, PatientRefs = filter.PatientRefs?.ToArray(), filter.Before, filter.Limit }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Cancels a pending job. Null: no such job in the tenant; false: it is no longer pending.</summary>

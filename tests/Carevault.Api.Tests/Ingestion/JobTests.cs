@@ -203,7 +203,7 @@ public sealed class JobTests(IngestionApps apps) : IClassFixture<IngestionApps>
 
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         var done = await IngestionApp.WaitForJobAsync(http, jobId);
-        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.True(done.GetProperty("status").GetString() == "completed", done.GetRawText());
         Assert.Equal(1, done.GetProperty("attempts").GetInt32());
         await ProblemAssert.IsProblemAsync(await admin.PostAsync(new Uri($"/api/admin/jobs/{jobId}/retry", UriKind.Relative), null), HttpStatusCode.Conflict, "job-not-retryable");
     }
