@@ -19,6 +19,9 @@ public sealed record Ownership
     public static readonly Ownership None = new();
 }
 
+/// <summary>What a caller wants to do with report files and their ingestion jobs (the ingestion module's API).</summary>
+public enum ReportAction { Submit, Read, Search }
+
 /// <summary>The answer. A denial says how to answer it: 404 hides that the data exists, 403 does not.</summary>
 public enum Access { Allowed, NotFound, Forbidden }
 
@@ -53,6 +56,28 @@ public static class AccessPolicy
             Roles.Staff when reading => StaffReadable.Contains(resourceType) ? Access.Allowed : Access.Forbidden,
             Roles.Staff => StaffWritable.Contains(resourceType) && action != ClinicalAction.Delete ? Access.Allowed : Access.Forbidden,
             Roles.Auditor when reading && resourceType == "AuditEvent" => Access.Allowed,
+            _ => Access.Forbidden,
+        };
+    }
+
+    /// <summary>
+    /// Report files and their ingestion jobs: a hospital system submits with <c>system/DocumentReference.c</c> (the
+    /// original becomes a DocumentReference; the resources mapped from it are the server's derivation) and reads jobs,
+    /// reports and originals with <c>.r</c> (lists with <c>.s</c>); doctors submit and read; staff submit (scanned paper
+    /// reports) but read no clinical content; patients, auditors and administrators neither.
+    /// </summary>
+    public static Access Reports(CallerContext caller, string dataTenantId, ReportAction action)
+    {
+        if (!string.Equals(caller.TenantId, dataTenantId, StringComparison.Ordinal)) return Access.NotFound;
+        if (caller.Kind == "client")
+        {
+            var permission = action switch { ReportAction.Submit => ScopePermissions.Create, ReportAction.Read => ScopePermissions.Read, _ => ScopePermissions.Search };
+            return caller.Scopes.Allows(ScopeContext.System, "DocumentReference", permission) ? Access.Allowed : Access.Forbidden;
+        }
+        return (caller.Role, action) switch
+        {
+            (Roles.Doctor, _) => Access.Allowed,
+            (Roles.Staff, ReportAction.Submit) => Access.Allowed,
             _ => Access.Forbidden,
         };
     }

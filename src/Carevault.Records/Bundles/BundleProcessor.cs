@@ -31,7 +31,8 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
 {
     sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, SearchQuery? IfNoneExist, SearchQuery? Condition, FhirPermit Permit);
 
-    public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct)
+    /// <param name="beforeCommit">Work of another module committed with a transaction's writes (ingestion marks its job done).</param>
+    public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct, BeforeCommit? beforeCommit = null)
     {
         JsonDocument document;
         try
@@ -66,8 +67,8 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
                 }
             }
             return bundleType == "transaction"
-                ? await TransactionAsync(caller, entries, baseUrl, ct)
-                : await BatchAsync(caller, entries, baseUrl, ct);
+                ? await TransactionAsync(caller, entries, baseUrl, beforeCommit, ct)
+                : beforeCommit is null ? await BatchAsync(caller, entries, baseUrl, ct) : Bad("Only a transaction commits with other work.");
         }
     }
 
@@ -137,7 +138,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         return new Entry(index, method, type, id, resource, fullUrl, ifMatch, ifNoneExist, condition, decided.Value!);
     }
 
-    async Task<RecordResult<string>> TransactionAsync(CallerContext caller, List<Entry> entries, string baseUrl, CancellationToken ct)
+    async Task<RecordResult<string>> TransactionAsync(CallerContext caller, List<Entry> entries, string baseUrl, BeforeCommit? beforeCommit, CancellationToken ct)
     {
         // FHIR R4 bundle.html#references: a urn:uuid fullUrl of a create names the resource the server will assign.
         // References to another entry's fullUrl are rewritten to the resource that entry ends up as.
@@ -156,7 +157,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
             if (guarded.Error is { } denied) return denied;
             writes[i] = guarded.Value!;
         }
-        var result = await store.ExecuteAsync(caller.TenantId, writes, references.Value!, ct);
+        var result = await store.ExecuteAsync(caller.TenantId, writes, references.Value!, ct, beforeCommit);
         if (result.Error is { } error) return error;
         var stored = result.Value!;
         return BundleResponse("transaction-response", baseUrl, entries.Select((e, i) => (e, (WriteResult?)stored[i], (RecordError?)null)).ToList());

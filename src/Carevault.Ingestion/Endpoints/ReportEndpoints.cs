@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Carevault.Identity.Authorization;
+using Carevault.Identity.Tenants;
+using Carevault.Ingestion.Intake;
+using Carevault.Ingestion.Jobs;
+using Carevault.Records.Search;
+using Carevault.Records.Store;
+using Carevault.Storage.Blobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Carevault.Ingestion.Endpoints;
+
+/// <summary>
+/// <c>/api/reports</c>: upload a report file (raw body, or multipart with metadata fields first and one file part),
+/// download its original, list the hospital's reports (optionally one patient's, by identifier or name).
+/// </summary>
+internal static partial class ReportEndpoints
+{
+    public sealed record ReportItem(string ReportId, JobResponse Job, IReadOnlyList<string> Resources, string Original);
+
+    public static void Map(IEndpointRouteBuilder app, IngestionOptions options)
+    {
+        var group = app.MapGroup("/api/reports").RequireAuthorization().WithTags("Reports")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapPost("", UploadAsync).WithName("UploadReport")
+            .WithSummary("Submit a report file (HL7 v2, DICOM, PDF, FHIR JSON): 202 with the job; its Location follows it.")
+            .WithMetadata(new BodySizeLimit(options.MaxUploadBytes))
+            .Produces<JobResponse>(StatusCodes.Status202Accepted).Produces<JobResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/{id}/original", OriginalAsync).WithName("GetReportOriginal")
+            .WithSummary("The original file, decrypted and checked against its SHA-256; supports Range.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
+        group.MapGet("", ListAsync).WithName("ListReports")
+            .WithSummary("The hospital's reports, newest first, each with its job, resources and original; ?patient= an identifier or a name.");
+    }
+
+    static async Task<IResult> UploadAsync(HttpContext http, ReportIntake intake, IngestionOptions options, CancellationToken ct)
+    {
+        var caller = IngestionResults.Caller(http);
+        var key = http.Request.Headers["Idempotency-Key"].ToString() is { Length: > 0 } k ? k : null;
+        IntakeResult result;
+        if (MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var media) && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            var parsed = await SubmitMultipartAsync(http, media, caller, intake, options, key, ct);
+            if (parsed.Error is { } formError) return formError;
+            result = parsed.Result!;
+        }
+        else
+        {
+            result = await intake.SubmitAsync(caller, http.Request.ContentType, http.Request.Body, ReportMetadata.None, key, ct);
+        }
+        if (result.Error is { } error) return IngestionResults.From(error);
+        var response = JobResponse.From(result.Job!);
+        var location = $"/api/jobs/{result.Job!.Id}";
+        if (result.Replayed)
+        {
+            http.Response.Headers.Location = location;
+            return TypedResults.Ok(response);
+        }
+        return TypedResults.Accepted(location, response);
+    }
+
+    static readonly HashSet<string> Fields = ["patientIdentifier", "reportType", "reportDate", "source"];
+
+    /// <summary>Reads metadata fields up to the file part, then streams the file part into the intake.</summary>
+    static async Task<(IntakeResult? Result, IResult? Error)> SubmitMultipartAsync(HttpContext http, MediaTypeHeaderValue media, CallerContext caller,
+        ReportIntake intake, IngestionOptions options, string? key, CancellationToken ct)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(media.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
+            return (null, Invalid("file", "A multipart/form-data body needs a boundary."));
+        var reader = new MultipartReader(boundary, http.Request.Body) { BodyLengthLimit = options.MaxUploadBytes };
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        MultipartSection? section;
+        try
+        {
+            while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
+                    return (null, Invalid("file", "Every part needs Content-Disposition: form-data with a name."));
+                if (disposition.IsFileDisposition())
+                {
+                    var (system, value) = ReportMetadata.ParseIdentifier(fields.GetValueOrDefault("patientIdentifier"));
+                    var metadata = new ReportMetadata
+                    {
+                        PatientIdentifierSystem = system,
+                        PatientIdentifierValue = value,
+                        ReportType = fields.GetValueOrDefault("reportType"),
+                        ReportDate = fields.GetValueOrDefault("reportDate"),
+                        Source = fields.GetValueOrDefault("source"),
+                    };
+                    // Fields after the file are not read: the job is recorded as soon as the file is stored.
+                    return (await intake.SubmitAsync(caller, section.ContentType, section.Body, metadata, key, ct), null);
+                }
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (!Fields.Contains(name)) return (null, Invalid(name.Length is > 0 and <= 64 ? name : "field", $"Unknown field; the fields are {string.Join(", ", Fields)} and one file."));
+                using var text = new StreamReader(section.Body);
+                var buffer = new char[1025];
+                var length = await text.ReadBlockAsync(buffer, ct);
+                if (length > 1024) return (null, Invalid(name, "A metadata field is at most 1024 characters."));
+                fields[name] = new string(buffer, 0, length).Trim();
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // MultipartReader: malformed framing or a section over its limits.
+            return (null, Invalid("file", "The multipart body is malformed."));
+        }
+        return (null, Invalid("file", "The form has no file part."));
+    }
+
+    static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    static async Task<IResult> OriginalAsync(string id, HttpContext http, JobStore jobs, EncryptedBlobStore blobs, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var caller = IngestionResults.Caller(http);
+        var job = await jobs.GetAsync(caller.TenantId, id, ct);
+        if (job is null) return IngestionResults.NotFound();
+        // A quarantined original is handed to the tenant's administrators only, as an opaque download.
+        var quarantined = job.Quarantined != 0;
+        var access = quarantined ? AccessPolicy.Administer(caller, job.TenantId) : AccessPolicy.Reports(caller, job.TenantId, ReportAction.Read);
+        if (IngestionResults.Deny(access) is { } denied) return denied;
+        var stream = await blobs.OpenReadAsync(job.BlobKey, ct);
+        if (stream is null) return IngestionResults.Problem(404, "original-missing", "The original is not in storage.");
+        var contentType = quarantined ? "application/octet-stream" : job.ContentType;
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = $"{job.Id}.{Extension(job.Format)}" }.ToString();
+        if (http.Request.Headers.Range.Count > 0)
+        {
+            // Ranges: every chunk read is authenticated by AES-GCM, so a changed byte fails the read; the whole-file
+            // SHA-256 is checked on full downloads. ASP.NET Core answers 206 or 416 from the seekable plaintext stream.
+            return TypedResults.Stream(stream, contentType, enableRangeProcessing: true);
+        }
+        await using (stream)
+        {
+            http.Response.ContentType = contentType;
+            http.Response.ContentLength = stream.Length;
+            if (!await CopyVerifiedAsync(stream, http.Response.Body, job.Sha256, ct))
+            {
+                LogIntegrityFailure(loggers.CreateLogger(typeof(ReportEndpoints).FullName!), job.Id);
+                // The last chunk is held back, so the client sees a broken transfer rather than a complete wrong file.
+                http.Abort();
+            }
+        }
+        return TypedResults.Empty;
+    }
+
+    /// <summary>Copies while hashing, writing each chunk only once the next is read, so the final chunk goes out only if the hash matches.</summary>
+    static async Task<bool> CopyVerifiedAsync(Stream source, Stream destination, string sha256Hex, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var held = ArrayPool<byte>.Shared.Rent(81920);
+        var next = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            var heldLength = 0;
+            while (true)
+            {
+                var n = await source.ReadAsync(next.AsMemory(0, 81920), ct);
+                if (n == 0) break;
+                if (heldLength > 0) await destination.WriteAsync(held.AsMemory(0, heldLength), ct);
+                hash.AppendData(next, 0, n);
+                (held, next) = (next, held);
+                heldLength = n;
+            }
+            if (!string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), sha256Hex, StringComparison.Ordinal)) return false;
+            if (heldLength > 0) await destination.WriteAsync(held.AsMemory(0, heldLength), ct);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(held, clearArray: true);
+            ArrayPool<byte>.Shared.Return(next, clearArray: true);
+        }
+    }
+
+    static string Extension(string format) => format switch { "hl7v2" => "hl7", "dicom" => "dcm", "pdf" => "pdf", _ => "json" };
+
+    static async Task<IResult> ListAsync(HttpContext http, JobStore jobs, ResourceStore store, SearchQueryParser parser, string? patient, string? cursor, int? limit, CancellationToken ct)
+    {
+        var caller = IngestionResults.Caller(http);
+        if (IngestionResults.Deny(AccessPolicy.Reports(caller, caller.TenantId, ReportAction.Search)) is { } denied) return denied;
+        if (limit is < 1 or > 200) return Invalid("limit", "limit is 1-200.");
+        IReadOnlyList<string>? patientRefs = null;
+        if (patient is not null)
+        {
+            if (patient.Length is 0 or > 200) return Invalid("patient", "Give a patient identifier (system|value or value) or a name, at most 200 characters.");
+            patientRefs = await FindPatientsAsync(caller.TenantId, patient, store, parser, ct);
+            if (patientRefs.Count == 0) return TypedResults.Ok(new Page<ReportItem>([], null));
+        }
+        var page = await jobs.ListAsync(caller.TenantId, new JobFilter { PatientRefs = patientRefs, Before = cursor, Limit = (limit ?? 50) + 1 }, ct);
+        var items = page.Take(limit ?? 50).Select(j => new ReportItem(j.Id, JobResponse.From(j), j.ResourceList, $"/api/reports/{j.Id}/original")).ToList();
+        return TypedResults.Ok(new Page<ReportItem>(items, page.Count > items.Count ? items[^1].ReportId : null));
+    }
+
+    /// <summary>Patients of the tenant whose identifier (token syntax) or name (FHIR string search: starts with) matches.</summary>
+    static async Task<IReadOnlyList<string>> FindPatientsAsync(string tenantId, string text, ResourceStore store, SearchQueryParser parser, CancellationToken ct)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var escaped = text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(",", "\\,", StringComparison.Ordinal).Replace("$", "\\$", StringComparison.Ordinal);
+        var bar = escaped.IndexOf('|', StringComparison.Ordinal);
+        var identifier = bar < 0 ? escaped : escaped[..bar] + "|" + escaped[(bar + 1)..].Replace("|", "\\|", StringComparison.Ordinal);
+        foreach (var (name, value) in new[] { ("identifier", identifier), ("name", escaped.Replace("|", "\\|", StringComparison.Ordinal)) })
+        {
+            var query = parser.Parse("Patient", [new(name, value), new("_count", "200")], strict: true);
+            if (query.Error is not null) continue;
+            foreach (var resource in (await store.SearchAsync(tenantId, query.Value!, ct)).Resources) found.Add($"Patient/{resource.Id}");
+        }
+        return [.. found];
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Report {JobId}: the stored original does not match its SHA-256; the download was aborted")]
+    static partial void LogIntegrityFailure(ILogger logger, string jobId);
+}
