@@ -24,8 +24,11 @@ public sealed record BundleOptions
 /// store; a batch runs each entry on its own and reports each outcome. Not yet: GET entries, conditional
 /// (<c>ifNoneExist</c>, <c>Type?search</c>) entries and references.
 /// </summary>
-internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, BundleOptions options, TimeProvider clock, FhirAccess access)
+internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, BundleOptions options, TimeProvider clock, FhirAccess? access = null)
 {
+    // The one access policy, also when constructed without DI (tests): never a bypass.
+    readonly FhirAccess _access = access ?? new FhirAccess(new OwnershipRules(spec));
+
     sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, FhirPermit Permit);
 
     public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct)
@@ -101,7 +104,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
             return new RecordError(RecordErrorKind.BadRequest, "not-supported", $"{at}: only POST [type], PUT [type]/[id] and DELETE [type]/[id] entries are supported.");
         if (permission != ScopePermissions.Delete && resource is not { ValueKind: JsonValueKind.Object }) return Bad($"{at}.resource is required for {method}.");
         // The same decision as the single interaction (scopes and access policy by type); per-target checks follow once references are resolved.
-        var decided = access.Decide(caller, type, FhirAccess.ToAction(permission));
+        var decided = _access.Decide(caller, type, FhirAccess.ToAction(permission));
         if (decided.Error is { } denied) return denied with { Message = $"{at}: {denied.Message}" };
         return new Entry(index, method, type, id, resource, fullUrl, ifMatch, decided.Value!);
     }

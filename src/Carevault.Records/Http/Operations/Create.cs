@@ -1,5 +1,6 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,7 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>create: <c>POST [base]/[type]</c> (FHIR R4 http.html#create): 201 with Location, ETag and Last-Modified.</summary>
 internal static class Create
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate");
+    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string type, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {
