@@ -166,3 +166,13 @@ internal sealed record FhirPermit(FhirAccess Decider, CallerContext Caller, stri
         return version;
     }
 }
+
+/// <summary>
+/// Endpoint metadata: this /fhir operation runs the per-target checks of its <see cref="FhirPermit"/> (Check, CheckWriteAsync,
+/// Confine, Visible). Operations without it are refused (403) to callers whose access depends on the target, so a new
+/// operation fails closed until it is wired (see <c>FhirRequest.Check</c>).
+/// </summary>
+internal sealed class ChecksEachTarget
+{
+    public static readonly ChecksEachTarget Instance = new();
+}

@@ -27,8 +27,11 @@ public sealed record BundleOptions
 /// and conditional references to the resources they resolved to, and writes all-or-nothing. A batch runs each entry
 /// on its own and reports each outcome. Not yet: GET entries, ifNoneMatch, ifModifiedSince.
 /// </summary>
-internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, SearchQueryParser parser, BundleOptions options, TimeProvider clock, FhirAccess access)
+internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, SearchQueryParser parser, BundleOptions options, TimeProvider clock, FhirAccess? access = null)
 {
+    // The one access policy, also when constructed without DI (tests): never a bypass.
+    readonly FhirAccess _access = access ?? new FhirAccess(new OwnershipRules(spec));
+
     sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, SearchQuery? IfNoneExist, SearchQuery? Condition, FhirPermit Permit);
 
     /// <param name="beforeCommit">Work of another module committed with a transaction's writes (ingestion marks its job done).</param>
@@ -125,7 +128,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
             return new RecordError(RecordErrorKind.BadRequest, "not-supported", $"{at}: only POST [type], PUT [type]/[id] and DELETE [type]/[id] entries are supported.");
         if (permission != ScopePermissions.Delete && resource is not { ValueKind: JsonValueKind.Object }) return Bad($"{at}.resource is required for {method}.");
         // The same decision as the single interaction (scopes and access policy by type); per-target checks follow.
-        var decided = access.Decide(caller, type, FhirAccess.ToAction(permission));
+        var decided = _access.Decide(caller, type, FhirAccess.ToAction(permission));
         if (decided.Error is { } denied) return denied with { Message = $"{at}: {denied.Message}" };
         if ((ifNoneExist ?? condition) is not null)
         {
@@ -192,7 +195,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
     /// </summary>
     RecordError? ConditionDenied(CallerContext caller, string type, string what)
     {
-        var search = access.Decide(caller, type, ClinicalAction.Search);
+        var search = _access.Decide(caller, type, ClinicalAction.Search);
         if (search.Error is { } error) return error with { Message = $"{what} needs search on {type}: {error.Message}" };
         return search.Value!.PerTarget ? new RecordError(RecordErrorKind.Forbidden, "forbidden", $"{what} needs search on all of {type}.") : null;
     }

@@ -39,6 +39,9 @@ internal static class FhirRequest
             return OperationOutcomes.Create(http, StatusCodes.Status401Unauthorized, "login", "A valid bearer token is required.");
         var decided = http.RequestServices.GetRequiredService<FhirAccess>().Decide(caller, type, FhirAccess.ToAction(permission));
         if (decided.Error is { } denied) return OperationOutcomes.From(http, denied);
+        // Fail closed: an operation that does not check each target cannot serve a caller whose access depends on it.
+        if (decided.Value!.PerTarget && http.GetEndpoint()?.Metadata.GetMetadata<ChecksEachTarget>() is null)
+            return OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", "This interaction is not available to this caller.");
         call = new FhirCall(caller, type, BaseUrl(http.Request), decided.Value!);
         return null;
     }

@@ -191,6 +191,33 @@ public sealed class FhirCompartmentTests(FhirServers servers) : IClassFixture<Fh
         await FhirAssert.IsOutcomeAsync(await world.Server.SendAsync(HttpMethod.Post, "/fhir", await world.TokenAsync("patient1"), Bundle("transaction")), HttpStatusCode.Forbidden);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Metadata_StatesThePatientCompartmentAndEverything(DatabaseProvider provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var capabilities = await FhirAssert.JsonAsync(await server.SendAsync(HttpMethod.Get, "/fhir/metadata", null), HttpStatusCode.OK);
+        var rest = capabilities.GetProperty("rest")[0];
+
+        Assert.Equal(["http://hl7.org/fhir/CompartmentDefinition/patient"], rest.GetProperty("compartment").EnumerateArray().Select(c => c.GetString()));
+        var patient = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Patient");
+        var operation = Assert.Single(patient.GetProperty("operation").EnumerateArray());
+        Assert.Equal("everything", operation.GetProperty("name").GetString());
+        Assert.Equal("http://hl7.org/fhir/OperationDefinition/Patient-everything", operation.GetProperty("definition").GetString());
+        Assert.False(rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Observation").TryGetProperty("operation", out _));
+        Assert.Contains("patient/", rest.GetProperty("security").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task CompartmentRoutes_OtherMethods_Answer405(DatabaseProvider provider)
+    {
+        var world = await AccessWorld.CreateAsync(await servers.GetAsync(provider));
+        var response = await world.Server.SendAsync(HttpMethod.Delete, $"/fhir/Patient/{world.P1}/Observation", world.HospitalToken);
+        await FhirAssert.IsOutcomeAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("GET", response.Content.Headers.Allow.Single());
+    }
+
     static List<string> Sorted(params string[] ids) => ids.Order(StringComparer.Ordinal).ToList();
 
     static List<string> Ids(JsonElement bundle) => bundle.TryGetProperty("entry", out var entries)

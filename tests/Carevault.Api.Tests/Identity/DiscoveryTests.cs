@@ -36,6 +36,8 @@ public sealed class DiscoveryTests
         Assert.EndsWith("/oauth/token", smart.GetProperty("token_endpoint").GetString(), StringComparison.Ordinal);
         Assert.Contains("client_credentials", smart.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("permission-v2", smart.GetProperty("capabilities").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("context-standalone-patient", smart.GetProperty("capabilities").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("launch/patient", smart.GetProperty("scopes_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.EndsWith("/oauth/authorize", smart.GetProperty("authorization_endpoint").GetString(), StringComparison.Ordinal);
         Assert.Equal(["S256"], smart.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(e => e.GetString()));
     }

@@ -20,7 +20,7 @@ internal static class CompartmentSearch
 {
     // alpha: "_history", "_search" and "$operation" segments are left to their own routes.
     public static void Map(IEndpointRouteBuilder group) =>
-        group.MapGet("/Patient/{id}/{compartmentType:alpha}", Handle).WithName("FhirCompartmentSearch");
+        group.MapGet("/Patient/{id}/{compartmentType:alpha}", Handle).WithName("FhirCompartmentSearch").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string id, string compartmentType, ResourceStore store, SearchQueryParser parser, FhirSpec spec, FhirAccess access,
         TimeProvider clock, CancellationToken ct)

@@ -19,6 +19,11 @@ internal static class Conditional
 {
     public const string IfNoneExistHeader = "If-None-Exist";
 
+    /// <remarks>
+    /// Not <see cref="Access.ChecksEachTarget"/>: the target is found inside the store, where no per-target check runs,
+    /// so a caller whose access depends on the resource (or whose search is confined to a compartment, which would change
+    /// what the condition means) is refused by <see cref="FhirRequest.Check"/>; they write by id.
+    /// </remarks>
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapPut("/{type}", Update).WithName("FhirConditionalUpdate");
@@ -28,7 +33,10 @@ internal static class Conditional
     /// <summary>POST with If-None-Exist; called by <see cref="Create"/> once its checks passed.</summary>
     public static async Task<IResult> CreateAsync(HttpContext http, FhirCall call, ReadOnlyMemory<byte> body, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
     {
-        if (SearchCheck(http, spec, call.ResourceType) is { } rejected) return rejected;
+        if (FhirRequest.Check(http, spec, call.ResourceType, ScopePermissions.Search, out var search) is { } rejected) return rejected;
+        // Create checks each target, so Check let a confined search through: a condition must search everywhere.
+        if (search.Permit.PerTarget)
+            return OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", "This interaction is not available to this caller.");
         var condition = Parse(http, parser, call.ResourceType, http.Request.Headers[IfNoneExistHeader].ToString());
         if (condition.Error is not null) return condition.Error;
         var write = new TransactionWrite("POST", call.ResourceType, store.NewId(), body, null) { IfNoneExist = condition.Query };
@@ -38,8 +46,7 @@ internal static class Conditional
     static async Task<IResult> Update(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
     {
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Update, out var call) is { } rejected) return rejected;
-        if (call.Permit.PerTarget) return TargetDependent(http);
-        if (SearchCheck(http, spec, type) is { } noSearch) return noSearch;
+        if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out _) is { } noSearch) return noSearch;
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
         var condition = Parse(http, parser, type, http.Request.QueryString.Value ?? "");
@@ -53,8 +60,7 @@ internal static class Conditional
     static async Task<IResult> Delete(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
     {
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Delete, out var call) is { } rejected) return rejected;
-        if (call.Permit.PerTarget) return TargetDependent(http);
-        if (SearchCheck(http, spec, type) is { } noSearch) return noSearch;
+        if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out _) is { } noSearch) return noSearch;
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
         var condition = Parse(http, parser, type, http.Request.QueryString.Value ?? "");
@@ -62,22 +68,6 @@ internal static class Conditional
         var write = new TransactionWrite("DELETE", type, "", default, ifMatch) { Condition = condition.Query };
         return await RunAsync(http, call, store, write, ct);
     }
-
-    /// <summary>
-    /// A condition is a search of the type, which the caller must be allowed everywhere: a search confined to their
-    /// compartment would make the condition mean something else.
-    /// </summary>
-    static FhirResult? SearchCheck(HttpContext http, FhirSpec spec, string type)
-    {
-        if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out var search) is { } rejected) return rejected;
-        return search.Permit.PerTarget
-            ? OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", $"A conditional interaction needs search on all of {type}.")
-            : null;
-    }
-
-    /// <summary>The target is found inside the store, where no per-target check runs: callers whose access depends on it write by id.</summary>
-    static FhirResult TargetDependent(HttpContext http) =>
-        OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", "This caller's access depends on the resource: update or delete it by id.");
 
     static async Task<IResult> RunAsync(HttpContext http, FhirCall call, ResourceStore store, TransactionWrite write, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -12,7 +13,7 @@ namespace Carevault.Records.Http.Operations;
 /// with If-None-Exist a conditional create (<see cref="Conditional"/>).</summary>
 internal static class Create
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate");
+    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
     {

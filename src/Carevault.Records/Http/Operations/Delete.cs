@@ -1,5 +1,6 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class Delete
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapDelete("/{type}/{id}", Handle).WithName("FhirDelete");
+    public static void Map(IEndpointRouteBuilder group) => group.MapDelete("/{type}/{id}", Handle).WithName("FhirDelete").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -18,9 +19,9 @@ internal static class History
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/{type}/{id}/_history", (HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            Handle(http, type, id, store, spec, clock, ct)).WithName("FhirHistoryInstance");
+            Handle(http, type, id, store, spec, clock, ct)).WithName("FhirHistoryInstance").WithMetadata(ChecksEachTarget.Instance);
         group.MapGet("/{type}/_history", (HttpContext http, string type, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            Handle(http, type, null, store, spec, clock, ct)).WithName("FhirHistoryType");
+            Handle(http, type, null, store, spec, clock, ct)).WithName("FhirHistoryType").WithMetadata(ChecksEachTarget.Instance);
     }
 
     static async Task<IResult> Handle(HttpContext http, string type, string? id, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct)

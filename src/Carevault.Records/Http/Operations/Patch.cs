@@ -1,5 +1,6 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +17,7 @@ internal static class Patch
 {
     public const string JsonPatchType = "application/json-patch+json";
 
-    public static void Map(IEndpointRouteBuilder group) => group.MapPatch("/{type}/{id}", Handle).WithName("FhirPatch");
+    public static void Map(IEndpointRouteBuilder group) => group.MapPatch("/{type}/{id}", Handle).WithName("FhirPatch").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {

@@ -21,7 +21,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class PatientEverything
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/Patient/{id}/$everything", Handle).WithName("FhirPatientEverything");
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/Patient/{id}/$everything", Handle).WithName("FhirPatientEverything").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string id, ResourceStore store, FhirSpec spec, FhirAccess access, TimeProvider clock, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,7 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>read: <c>GET [base]/[type]/[id]</c> (FHIR R4 http.html#read). 404 unknown (or another tenant's), 410 deleted.</summary>
 internal static class Read
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/{type}/{id}", Handle).WithName("FhirRead");
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/{type}/{id}", Handle).WithName("FhirRead").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {

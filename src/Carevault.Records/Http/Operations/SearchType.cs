@@ -1,6 +1,7 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -20,14 +21,14 @@ internal static class SearchType
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/{type}", (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch");
+            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch").WithMetadata(ChecksEachTarget.Instance);
         group.MapPost("/{type}/_search", async (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
         {
             if (!http.Request.HasFormContentType)
                 return OperationOutcomes.Create(http, StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
             var form = await http.Request.ReadFormAsync(ct);
             return await HandleAsync(http, type, [.. Pairs(http.Request.Query), .. Pairs(form)], store, parser, spec, clock, ct);
-        }).WithName("FhirSearchPost").DisableAntiforgery();
+        }).WithName("FhirSearchPost").DisableAntiforgery().WithMetadata(ChecksEachTarget.Instance);
     }
 
     static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,7 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>vread: <c>GET [base]/[type]/[id]/_history/[vid]</c> (FHIR R4 http.html#vread).</summary>
 internal static class VRead
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/{type}/{id}/_history/{vid}", Handle).WithName("FhirVRead");
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/{type}/{id}/_history/{vid}", Handle).WithName("FhirVRead").WithMetadata(ChecksEachTarget.Instance);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, string vid, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {

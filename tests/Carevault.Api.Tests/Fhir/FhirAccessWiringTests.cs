@@ -1,0 +1,25 @@
+using Carevault.Records.Access;
+using Carevault.Storage;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Carevault.Api.Tests.Fhir;
+
+/// <summary>
+/// Every /fhir operation that serves people runs the per-target access checks (ChecksEachTarget). An operation without
+/// them is refused to patients and doctors at run time (fail closed); this test names it, so it gets wired.
+/// </summary>
+public sealed class FhirAccessWiringTests(FhirServers servers) : IClassFixture<FhirServers>
+{
+    [Fact]
+    public async Task FhirEndpoints_WithoutPerTargetChecks_AreOnlyThoseThatNeedNone()
+    {
+        var server = await servers.GetAsync(DatabaseProvider.Sqlite);
+        var withoutChecks = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/fhir", StringComparison.Ordinal) == true && e.Metadata.GetMetadata<ChecksEachTarget>() is null)
+            .Select(e => e.RoutePattern.RawText!).Order(StringComparer.Ordinal).ToList();
+
+        // metadata is anonymous, the fallback answers 404/405, and transaction/batch check each entry in BundleProcessor.
+        Assert.Equal(["/fhir/", "/fhir/metadata", "/fhir/{**path}"], withoutChecks);
+    }
+}
