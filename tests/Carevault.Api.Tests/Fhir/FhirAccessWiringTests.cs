@@ -19,7 +19,9 @@ public sealed class FhirAccessWiringTests(FhirServers servers) : IClassFixture<F
             .Where(e => e.RoutePattern.RawText?.StartsWith("/fhir", StringComparison.Ordinal) == true && e.Metadata.GetMetadata<ChecksEachTarget>() is null)
             .Select(e => e.RoutePattern.RawText!).Order(StringComparer.Ordinal).ToList();
 
-        // metadata is anonymous, the fallback answers 404/405, and transaction/batch check each entry in BundleProcessor.
-        Assert.Equal(["/fhir/", "/fhir/metadata", "/fhir/{**path}"], withoutChecks);
+        // metadata is anonymous, the fallback answers 404/405, transaction/batch check each entry in BundleProcessor,
+        // system history takes only the types readable whatever the resource, and conditional update/delete
+        // (PUT/DELETE /fhir/{type}) find their target inside the store, so target-dependent callers are refused.
+        Assert.Equal(["/fhir/", "/fhir/_history", "/fhir/metadata", "/fhir/{**path}", "/fhir/{type}", "/fhir/{type}"], withoutChecks);
     }
 }

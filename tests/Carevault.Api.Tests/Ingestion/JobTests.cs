@@ -153,17 +153,19 @@ public sealed class JobTests(IngestionApps apps) : IClassFixture<IngestionApps>
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
-    public async Task Job_Hl7WithoutObservations_FailsWithTheMappersReason_AndKeepsTheOriginal(DatabaseProvider provider)
+    public async Task Job_Hl7WithOnlyAPatient_CompletesWithThatPatient_AndKeepsTheOriginal(DatabaseProvider provider)
     {
         var app = await apps.WorkingAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
 
         var job = await IngestionApp.WaitForJobAsync(http, await IngestionApp.SubmitAsync(http, IngestionApp.Utf8(Reports.Hl7), "application/hl7-v2"));
 
-        // The message has MSH and PID only: the mapping library names what is missing, and nothing is stored.
-        Assert.Equal("failed", job.GetProperty("status").GetString());
-        Assert.StartsWith("hl7.", job.GetProperty("problem").GetProperty("code").GetString(), StringComparison.Ordinal);
-        Assert.Empty(job.GetProperty("resources").EnumerateArray());
+        // MSH and PID only: the mapping library makes the Patient (matched by PID-3) and nothing else.
+        Assert.Equal("completed", job.GetProperty("status").GetString());
+        var resources = job.GetProperty("resources").EnumerateArray().Select(r => r.GetString()!).ToList();
+        var patient = JsonDocument.Parse(await http.GetStringAsync(new Uri("/fhir/" + Assert.Single(resources, r => r.StartsWith("Patient/", StringComparison.Ordinal)), UriKind.Relative))).RootElement;
+        Assert.Equal("Doe", patient.GetProperty("name")[0].GetProperty("family").GetString());
+        Assert.DoesNotContain(resources, r => r.StartsWith("DiagnosticReport/", StringComparison.Ordinal));
         Assert.Equal(Reports.Hl7, await http.GetStringAsync(new Uri(job.GetProperty("original").GetString()!, UriKind.Relative)));
     }
 

@@ -27,8 +27,9 @@ public sealed class SampleReportsTests(IngestionApps apps) : IClassFixture<Inges
         file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         form.Add(file, "file", "report");
         var response = await http.PostAsync(new Uri("/api/reports", UriKind.Relative), form);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("jobId").GetString()!;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("jobId").GetString()!;
     }
 
     static async Task<List<string>> CompletedResourcesAsync(HttpClient http, string jobId, byte[] original)
@@ -62,16 +63,16 @@ public sealed class SampleReportsTests(IngestionApps apps) : IClassFixture<Inges
         Assert.Contains(hl7Resources, r => r.StartsWith("Provenance/", StringComparison.Ordinal));
 
         var dicom = Sample("dicom/CT_small.dcm");
-        var dicomResources = await CompletedResourcesAsync(http, await IngestionApp.SubmitAsync(http, dicom, "application/dicom"), dicom);
+        var dicomResources = await CompletedResourcesAsync(http, await SubmitWithMetadataAsync(http, dicom, "application/dicom", "urn:oid:2.16.840.1.113883.19.5|1CT1", "CT"), dicom);
         var study = await ReadAsync(http, Assert.Single(dicomResources, r => r.StartsWith("ImagingStudy/", StringComparison.Ordinal)));
         Assert.True(study.GetProperty("series").GetArrayLength() >= 1);
 
         var pdf = Sample("pdf/lab_cbc_riverbend.pdf");
-        var pdfResources = await CompletedResourcesAsync(http, await SubmitWithMetadataAsync(http, pdf, "application/pdf", "urn:oid:2.16.840.1.113883.19.5|00482913", "Complete blood count"), pdf);
+        var pdfResources = await CompletedResourcesAsync(http, await SubmitWithMetadataAsync(http, pdf, "application/pdf", "urn:oid:2.16.840.1.113883.19.5|00482913", "lab-cbc"), pdf);
         var document = await ReadAsync(http, Assert.Single(pdfResources, r => r.StartsWith("DocumentReference/", StringComparison.Ordinal)));
         Assert.Equal("application/pdf", document.GetProperty("content")[0].GetProperty("attachment").GetProperty("contentType").GetString());
 
-        var bundle = Sample("fhir/bundle-transaction-conditional-create.json");
+        var bundle = Sample("fhir/patient-example.json");
         var bundleResources = await CompletedResourcesAsync(http, await IngestionApp.SubmitAsync(http, bundle, "application/fhir+json"), bundle);
         Assert.NotEmpty(bundleResources);
 

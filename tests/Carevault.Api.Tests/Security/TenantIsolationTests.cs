@@ -52,6 +52,7 @@ public sealed class TenantIsolationTests
         ["POST /api/admin/apps"] = "creates in the caller's tenant",
         ["POST /api/admin/users"] = "creates in the caller's tenant",
         ["POST /api/admin/invitations"] = "creates in the caller's tenant",
+        ["POST /api/reports/"] = "creates a job in the caller's tenant",
     };
 
     sealed record TenantSetup(string Id, Hospital Hospital, string Token, HttpClient Admin, string DoctorUserId);
@@ -106,6 +107,10 @@ public sealed class TenantIsolationTests
         var created = await SendAsync(http, Fhir(HttpMethod.Post, "/fhir/Patient", a.Token, """{"resourceType":"Patient","name":[{"family":"Isolated"}]}"""));
         Assert.Equal(HttpStatusCode.Created, created.Status);
         var patientId = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString()!;
+        var upload = Fhir(HttpMethod.Post, "/api/reports", a.Token, """{"resourceType":"Patient","name":[{"family":"Uploaded"}]}""");
+        var uploaded = await SendAsync(http, upload);
+        Assert.Equal(HttpStatusCode.Accepted, uploaded.Status);
+        var jobId = JsonDocument.Parse(uploaded.Body).RootElement.GetProperty("jobId").GetString()!;
 
         var probes = new Dictionary<string, Func<Task>>
         {
@@ -191,6 +196,34 @@ public sealed class TenantIsolationTests
             ["POST /api/admin/users/{userId}/enable"] = () => AssertUnrevealedAsync("enable-user", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/users/{id}/enable"), a.DoctorUserId, b.Admin),
             ["PUT /api/admin/users/{userId}/fhir-user"] = () => AssertUnrevealedAsync("link-fhir-user",
                 id => new HttpRequestMessage(HttpMethod.Put, $"/api/admin/users/{id}/fhir-user") { Content = JsonContent.Create(new { fhirUser = (string?)null }) }, a.DoctorUserId, b.Admin),
+            ["GET /api/reports/{id}/original"] = () => AssertUnrevealedAsync("original", id => Fhir(HttpMethod.Get, $"/api/reports/{id}/original", b.Token), jobId, http),
+            ["GET /api/jobs/{id}"] = () => AssertUnrevealedAsync("job", id => Fhir(HttpMethod.Get, $"/api/jobs/{id}", b.Token), jobId, http),
+            ["POST /api/jobs/{id}/cancel"] = () => AssertUnrevealedAsync("cancel-job", id => Fhir(HttpMethod.Post, $"/api/jobs/{id}/cancel", b.Token), jobId, http),
+            ["POST /api/admin/jobs/{id}/retry"] = () => AssertUnrevealedAsync("retry-job", id => new HttpRequestMessage(HttpMethod.Post, $"/api/admin/jobs/{id}/retry"), jobId, b.Admin),
+            ["GET /api/reports/"] = async () =>
+            {
+                var listed = await SendAsync(http, Fhir(HttpMethod.Get, "/api/reports", b.Token));
+                Assert.Equal(HttpStatusCode.OK, listed.Status);
+                Assert.DoesNotContain(jobId, listed.Body, StringComparison.Ordinal);
+            },
+            ["GET /api/jobs/"] = async () =>
+            {
+                var listed = await SendAsync(http, Fhir(HttpMethod.Get, "/api/jobs", b.Token));
+                Assert.Equal(HttpStatusCode.OK, listed.Status);
+                Assert.DoesNotContain(jobId, listed.Body, StringComparison.Ordinal);
+            },
+            ["GET /api/admin/quarantine"] = async () =>
+            {
+                var listed = await b.Admin.GetAsync(new Uri("/api/admin/quarantine", UriKind.Relative));
+                Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+                Assert.DoesNotContain(jobId, await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            },
+            ["GET /api/admin/jobs/dead-letters"] = async () =>
+            {
+                var listed = await b.Admin.GetAsync(new Uri("/api/admin/jobs/dead-letters", UriKind.Relative));
+                Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+                Assert.DoesNotContain(jobId, await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            },
             ["GET /api/admin/clients"] = async () =>
             {
                 var listed = await b.Admin.GetStringAsync(new Uri("/api/admin/clients", UriKind.Relative));
@@ -255,6 +288,7 @@ public sealed class TenantIsolationTests
         Assert.Equal("1", JsonDocument.Parse(read.Body).RootElement.GetProperty("meta").GetProperty("versionId").GetString());
         Assert.Equal(HttpStatusCode.OK, (await a.Hospital.RequestTokenAsync(http)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, Fhir(HttpMethod.Get, "/fhir/Patient?_count=1", a.Token))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, Fhir(HttpMethod.Get, $"/api/jobs/{jobId}", a.Token))).Status);
         using var doctor = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await doctor.PostAsJsonAsync("/api/auth/login", new { tenant = a.Id, username = "doctor", password = Password })).StatusCode);
     }
