@@ -14,6 +14,12 @@ namespace Carevault.Records.Search;
 /// </summary>
 public sealed class SearchIndexer(FhirSpec spec)
 {
+    /// <summary>
+    /// Token parameters also index their human text — CodeableConcept.text and Coding.display — as string rows under
+    /// <c>code + TextSuffix</c>, which <c>:text</c> searches (search.html#modifiers).
+    /// </summary>
+    public const string TextSuffix = ":text";
+
     readonly ConcurrentDictionary<string, FhirSearchParameter[]> _byType = new(StringComparer.Ordinal);
 
     /// <summary>Parameters this server indexes and searches for <paramref name="resourceType"/>.</summary>
@@ -70,12 +76,26 @@ public sealed class SearchIndexer(FhirSpec spec)
         }
         if (type == "CodeableConcept" || value.TryGetProperty("coding", out _))
         {
+            if (value.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String) AddStringValue(rows, param + TextSuffix, text.GetString()!);
             if (value.TryGetProperty("coding", out var codings) && codings.ValueKind == JsonValueKind.Array)
-                foreach (var coding in codings.EnumerateArray()) AddSystemValue(rows, param, coding, "code");
+            {
+                foreach (var coding in codings.EnumerateArray())
+                {
+                    AddSystemValue(rows, param, coding, "code");
+                    AddDisplay(rows, param, coding);
+                }
+            }
             return;
         }
+        if (type == "Coding") AddDisplay(rows, param, value);
         // Identifier and ContactPoint keep their value in "value"; Coding in "code".
         AddSystemValue(rows, param, value, type is "Identifier" or "ContactPoint" || value.TryGetProperty("value", out _) ? "value" : "code");
+    }
+
+    static void AddDisplay(IndexRows rows, string param, JsonElement coding)
+    {
+        if (coding.ValueKind == JsonValueKind.Object && coding.TryGetProperty("display", out var display) && display.ValueKind == JsonValueKind.String)
+            AddStringValue(rows, param + TextSuffix, display.GetString()!);
     }
 
     static void AddSystemValue(IndexRows rows, string param, JsonElement element, string valueName)
