@@ -27,7 +27,11 @@ public sealed record BundleOptions
 /// </summary>
 internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, SearchQueryParser parser, BundleOptions options, TimeProvider clock)
 {
-    sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, SearchQuery? IfNoneExist, SearchQuery? Condition);
+    sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, SearchQuery? IfNoneExist, SearchQuery? Condition)
+    {
+        /// <summary>In a batch: why the entry could not be read (it is reported, not run).</summary>
+        public RecordError? Failure { get; init; }
+    }
     public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct)
     {
         JsonDocument document;
@@ -58,8 +62,9 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
                 foreach (var raw in rawEntries.EnumerateArray())
                 {
                     var parsed = ParseEntry(caller, raw, index++);
-                    if (parsed.Error is { } error) return error;
-                    entries.Add(parsed.Value!);
+                    // A transaction fails as a whole; a batch reports a bad entry in its place and runs the others.
+                    if (parsed.Error is { } error && bundleType == "transaction") return error;
+                    entries.Add(parsed.Value ?? new Entry(index - 1, "", "", "", null, null, null, null, null) { Failure = parsed.Error });
                 }
             }
             return bundleType == "transaction"
@@ -152,6 +157,11 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         var outcomes = new List<(Entry, WriteResult?, RecordError?)>(entries.Count);
         foreach (var entry in entries)
         {
+            if (entry.Failure is { } failure)
+            {
+                outcomes.Add((entry, null, failure));
+                continue;
+            }
             var references = ConditionalReferences(caller, [entry]);
             if (references.Error is { } referenceError)
             {
