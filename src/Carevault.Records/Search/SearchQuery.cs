@@ -24,6 +24,8 @@ public sealed record ReferenceValue(string? Type, string Id) : SearchValue;
 public sealed record NumberValue(SearchPrefix Prefix, double Value, double Low, double High, string? System, string? Code) : SearchValue;
 public sealed record UriValue(string Uri) : SearchValue;
 public sealed record MissingValue(bool Missing) : SearchValue;
+/// <summary>A composite's value <c>token$value</c> (search.html#composite); <paramref name="Second"/> is a NumberValue or TokenValue.</summary>
+public sealed record CompositeValue(TokenValue First, SearchValue Second) : SearchValue;
 /// <summary><c>:text</c> on a token: the text of a CodeableConcept or the display of a Coding, matched like a string.</summary>
 public sealed record TokenTextValue(string Text) : SearchValue;
 /// <summary>One level of chaining (search.html#chaining): the reference points at a <paramref name="TargetType"/> matching <paramref name="Inner"/>.</summary>

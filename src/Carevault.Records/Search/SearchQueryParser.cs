@@ -189,8 +189,10 @@ public sealed class SearchQueryParser(FhirSpec spec)
         {
             parameter = spec.FindSearchParameter(resourceType, code);
             if (parameter is null) return Unsupported($"Search parameter '{code}' is not supported for {resourceType}.");
-            if (parameter.Expression.Length == 0 || !SearchIndexer.IsIndexed(parameter.Type)) return Unsupported($"Search parameter '{code}' ({parameter.Type}) is not supported yet.");
+            var composite = SearchIndexer.CompositeSecond(spec, resourceType, parameter);
+            if (parameter.Expression.Length == 0 || !(SearchIndexer.IsIndexed(parameter.Type) || composite is not null)) return Unsupported($"Search parameter '{code}' ({parameter.Type}) is not supported yet.");
             type = parameter.Type;
+            if (composite is { } second) return ParseComposite(code, modifier, parameter, second, rawName, rawValue);
         }
 
         if (modifier == "missing")
@@ -223,6 +225,27 @@ public sealed class SearchQueryParser(FhirSpec spec)
             values.Add(value);
         }
         return new SearchCriterion(code, modifier, type, parameter, values, rawName, rawValue);
+    }
+
+    /// <summary><c>token$quantity</c> or <c>token$token</c> values, ORed by comma (search.html#composite); no modifiers.</summary>
+    static RecordResult<SearchCriterion> ParseComposite(string code, string? modifier, FhirSearchParameter parameter, SearchParamType second, string rawName, string rawValue)
+    {
+        if (modifier is not null) return Unsupported($"Modifier ':{modifier}' is not supported on '{code}'.");
+        var values = new List<SearchValue>();
+        foreach (var part in SplitUnescaped(rawValue, ','))
+        {
+            var pieces = SplitUnescaped(part, '$');
+            SearchValue? value = null;
+            if (pieces.Count == 2 && ParseToken(pieces[0]) is { Code: not null } first)
+            {
+                SearchValue? tail = second == SearchParamType.Quantity ? ParseNumber(pieces[1], quantity: true) : ParseToken(pieces[1]);
+                if (tail is TokenValue { Code: null }) tail = null;
+                if (tail is not null) value = new CompositeValue(first, tail);
+            }
+            if (value is null) return Invalid($"A value of '{rawName}' must be [system|]code${(second == SearchParamType.Quantity ? "[prefix]number[|system|code]" : "[system|]code")}.");
+            values.Add(value);
+        }
+        return new SearchCriterion(code, null, SearchParamType.Composite, parameter, values, rawName, rawValue);
     }
 
     bool ModifierAllowed(SearchParamType type, string? modifier, FhirSearchParameter? parameter) => modifier switch

@@ -132,6 +132,12 @@ public sealed class SearchSql
             return "(" + string.Join(" OR ", criterion.Values.Cast<DateValue>().Select(v => DateCondition(v, $"{alias}.last_updated", $"{alias}.last_updated"))) + ")";
         if (criterion.Values is [ChainValue, ..])
             return $"{alias}.id IN " + Subquery(criterion, string.Join(" OR ", criterion.Values.Cast<ChainValue>().Select(Chain)), typeParam);
+        if (criterion.Values is [CompositeValue, ..])
+        {
+            var table = criterion.Values[0] is CompositeValue { Second: NumberValue } ? "fhir_idx_quantity" : "fhir_idx_token";
+            var pairs = string.Join(" OR ", criterion.Values.Cast<CompositeValue>().Select(v => "(" + CompositeCondition(v) + ")"));
+            return $"{alias}.id IN (SELECT resource_id FROM {table} WHERE tenant_id = @tenant AND resource_type = {typeParam} AND param = {Add(criterion.Code)} AND ({pairs}))";
+        }
         if (criterion.Modifier == "text")
         {
             // :text matches the folded text/display strings indexed under "<code>:text" (SearchIndexer).
@@ -142,6 +148,26 @@ public sealed class SearchSql
         var alternatives = string.Join(" OR ", criterion.Values.Select(v => "(" + ValueCondition(criterion, v) + ")"));
         return (criterion.Modifier == "not" ? $"{alias}.id NOT IN " : $"{alias}.id IN ") + Subquery(criterion, alternatives, typeParam);
     }
+
+    /// <summary>
+    /// A composite pair over the rows SearchIndexer.AddComposite writes: system holds the first token (system, separator,
+    /// code), code the second part (system, separator, code). A part given without system matches any system.
+    /// </summary>
+    string CompositeCondition(CompositeValue value)
+    {
+        var condition = SeparatedCondition("system", value.First.System, value.First.Code!);
+        return value.Second switch
+        {
+            NumberValue n => condition + " AND " + NumberCondition(n with { System = null, Code = null })
+                + (n.Code is null ? "" : " AND " + SeparatedCondition("code", n.System, n.Code)),
+            TokenValue t => condition + " AND " + SeparatedCondition("code", t.System, t.Code!),
+            _ => throw new InvalidOperationException("Unexpected composite part."),
+        };
+    }
+
+    string SeparatedCondition(string column, string? system, string code) => system is null
+        ? $"{column} LIKE {Add("%" + SearchIndexer.CompositeSeparator + EscapeLike(code))} ESCAPE '\\'"
+        : $"{column} = {Add(system + SearchIndexer.CompositeSeparator + code)}";
 
     /// <summary>A chained criterion: the reference's target is a current resource of the type that matches the inner criterion.</summary>
     string Chain(ChainValue chain)
