@@ -132,6 +132,7 @@ public sealed class FhirErrorTests(FhirServers servers) : IClassFixture<FhirServ
         Assert.Equal("reference", parameters["subject"]);
         Assert.Equal("date", parameters["_lastUpdated"]);
         Assert.Equal("composite", parameters["code-value-quantity"]);
+        Assert.Equal("validate", observation.GetProperty("operation")[0].GetProperty("name").GetString());
         Assert.Contains("Observation:subject", observation.GetProperty("searchInclude").EnumerateArray().Select(i => i.GetString()));
         Assert.False(observation.GetProperty("updateCreate").GetBoolean());
         Assert.True(observation.GetProperty("conditionalCreate").GetBoolean());

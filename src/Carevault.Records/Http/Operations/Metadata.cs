@@ -110,6 +110,12 @@ internal static class Metadata
             foreach (var parameter in indexer.IndexedParameters(other).Where(p => p.Type == SearchParamType.Reference && (p.Targets.Contains(type) || p.Targets.Contains("Resource"))))
                 w.WriteStringValue($"{other}:{parameter.Code}");
         w.WriteEndArray();
+        w.WriteStartArray("operation");
+        w.WriteStartObject();
+        w.WriteString("name", "validate");
+        w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Resource-validate");
+        w.WriteEndObject();
+        w.WriteEndArray();
         w.WriteStartArray("searchParam");
         WriteParam(w, "_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id");
         WriteParam(w, "_lastUpdated", "date", "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated");
