@@ -55,9 +55,10 @@ cmd_test() {
   start_postgres
   local results="$root/artifacts/test-results"
   rm -rf "$results"; mkdir -p "$results"
-  log "installing npm test tools (s3rver, node-hl7-client)"
+  log "installing npm test tools (s3rver, node-hl7-client, fhir-kit-client)"
   npm ci --prefix tests/Carevault.Storage.Tests/Blobs/s3rver --no-audit --no-fund --loglevel=error
   npm ci --prefix tests/Carevault.Mllp.Tests/node --no-audit --no-fund --loglevel=error
+  npm ci --prefix tests/Carevault.Api.Tests/Fhir/fhirkit --no-audit --no-fund --loglevel=error
   log "building"
   dotnet build Carevault.slnx -c Release -nologo -v q
   log "testing (SQLite, and PostgreSQL at 127.0.0.1:$PG_PORT)"

@@ -32,7 +32,12 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
     // The one access policy, also when constructed without DI (tests): never a bypass.
     readonly FhirAccess _access = access ?? new FhirAccess(new OwnershipRules(spec));
 
-    sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, SearchQuery? IfNoneExist, SearchQuery? Condition, FhirPermit Permit);
+    /// <param name="Permit">What the access policy allowed for this entry; null only for an entry that failed to read.</param>
+    sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch, SearchQuery? IfNoneExist, SearchQuery? Condition, FhirPermit? Permit)
+    {
+        /// <summary>In a batch: why the entry could not be read (it is reported, not run).</summary>
+        public RecordError? Failure { get; init; }
+    }
 
     /// <param name="beforeCommit">Work of another module committed with a transaction's writes (ingestion marks its job done).</param>
     public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct, BeforeCommit? beforeCommit = null)
@@ -65,8 +70,9 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
                 foreach (var raw in rawEntries.EnumerateArray())
                 {
                     var parsed = ParseEntry(caller, raw, index++);
-                    if (parsed.Error is { } error) return error;
-                    entries.Add(parsed.Value!);
+                    // A transaction fails as a whole; a batch reports a bad entry in its place and runs the others.
+                    if (parsed.Error is { } error && bundleType == "transaction") return error;
+                    entries.Add(parsed.Value ?? new Entry(index - 1, "", "", "", null, null, null, null, null, null) { Failure = parsed.Error });
                 }
             }
             return bundleType == "transaction"
@@ -171,6 +177,11 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         var outcomes = new List<(Entry, WriteResult?, RecordError?)>(entries.Count);
         foreach (var entry in entries)
         {
+            if (entry.Failure is { } failure)
+            {
+                outcomes.Add((entry, null, failure));
+                continue;
+            }
             var references = ConditionalReferences(caller, [entry]);
             if (references.Error is { } referenceError)
             {
@@ -205,9 +216,9 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
     {
         var at = $"Bundle.entry[{entry.Index.ToString(CultureInfo.InvariantCulture)}]";
         if (write.Method == "POST")
-            return entry.Permit.Check(null, write.Body) is { } denied ? denied with { Message = $"{at}: {denied.Message}" } : write;
+            return entry.Permit!.Check(null, write.Body) is { } denied ? denied with { Message = $"{at}: {denied.Message}" } : write;
         if (write.Condition is not null) return write; // not target-dependent: refused in ParseEntry otherwise
-        var guarded = await entry.Permit.CheckWriteAsync(store, write.Id, write.Method == "PUT" ? write.Body : null, write.IfMatch, ct);
+        var guarded = await entry.Permit!.CheckWriteAsync(store, write.Id, write.Method == "PUT" ? write.Body : null, write.IfMatch, ct);
         if (guarded.Error is { } error) return error with { Message = $"{at}: {error.Message}" };
         return write with { IfMatch = guarded.Value };
     }

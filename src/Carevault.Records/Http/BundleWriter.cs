@@ -9,18 +9,21 @@ internal static class BundleWriter
 {
     public sealed record Link(string Relation, string Url);
 
-    public static string SearchSet(string baseUrl, IReadOnlyList<StoredResource> resources, long? total, IReadOnlyList<Link> links, string? outcome, DateTimeOffset now) =>
+    /// <param name="included">Resources added by _include/_revinclude (search mode "include").</param>
+    /// <param name="project">Rewrites a body before it is written (_elements); null writes it as stored.</param>
+    public static string SearchSet(string baseUrl, IReadOnlyList<StoredResource> resources, long? total, IReadOnlyList<Link> links, string? outcome, DateTimeOffset now,
+        IReadOnlyList<StoredResource>? included = null, Func<StoredResource, string>? project = null) =>
         FhirResult.Json(w =>
         {
             Start(w, "searchset", total, links, now);
-            foreach (var resource in resources)
+            foreach (var (resource, mode) in resources.Select(r => (r, "match")).Concat((included ?? []).Select(r => (r, "include"))))
             {
                 w.WriteStartObject();
                 w.WriteString("fullUrl", $"{baseUrl}/{resource.ResourceType}/{resource.Id}");
                 w.WritePropertyName("resource");
-                w.WriteRawValue(resource.Body, skipInputValidation: true);
+                w.WriteRawValue(project is null || mode == "include" ? resource.Body : project(resource), skipInputValidation: true);
                 w.WriteStartObject("search");
-                w.WriteString("mode", "match");
+                w.WriteString("mode", mode);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

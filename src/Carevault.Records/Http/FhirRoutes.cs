@@ -26,6 +26,7 @@ internal static class FhirRoutes
         Delete.Map(secured);                                     // DELETE /fhir/{type}/{id}                delete
         Conditional.Map(secured);                                // PUT    /fhir/{type}?search              conditional update
                                                                  // DELETE /fhir/{type}?search              conditional delete
+        Validate.Map(secured);                                   // POST   /fhir/{type}[/{id}]/$validate    $validate
         History.Map(secured);                                    // GET    /fhir/{type}/{id}/_history       history-instance
                                                                  // GET    /fhir/{type}/_history            history-type
         CompartmentSearch.Map(secured);                          // GET    /fhir/Patient/{id}/{type}        search-compartment

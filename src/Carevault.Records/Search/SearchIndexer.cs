@@ -14,13 +14,36 @@ namespace Carevault.Records.Search;
 /// </summary>
 public sealed class SearchIndexer(FhirSpec spec)
 {
+    /// <summary>
+    /// Token parameters also index their human text — CodeableConcept.text and Coding.display — as string rows under
+    /// <c>code + TextSuffix</c>, which <c>:text</c> searches (search.html#modifiers).
+    /// </summary>
+    public const string TextSuffix = ":text";
+
     readonly ConcurrentDictionary<string, FhirSearchParameter[]> _byType = new(StringComparer.Ordinal);
 
     /// <summary>Parameters this server indexes and searches for <paramref name="resourceType"/>.</summary>
     public IReadOnlyList<FhirSearchParameter> IndexedParameters(string resourceType) =>
         _byType.GetOrAdd(resourceType, type => spec.GetSearchParameters(type)
-            .Where(p => p.Expression.Length > 0 && p.Code is not ("_id" or "_lastUpdated") && IsIndexed(p.Type))
+            .Where(p => p.Expression.Length > 0 && p.Code is not ("_id" or "_lastUpdated") && (IsIndexed(p.Type) || CompositeSecond(spec, type, p) is not null))
             .ToArray());
+
+    /// <summary>
+    /// Composites indexed here: a token first component and a quantity or token second (Observation's code-value-quantity,
+    /// code-value-concept, component-… and combo-…). The type of the second component, or null when not supported.
+    /// </summary>
+    public static SearchParamType? CompositeSecond(FhirSpec spec, string resourceType, FhirSearchParameter parameter)
+    {
+        if (parameter.Type != SearchParamType.Composite || parameter.Components.Count != 2) return null;
+        if (spec.FindSearchParameter(resourceType, parameter.Components[0].Code)?.Type != SearchParamType.Token) return null;
+        var second = spec.FindSearchParameter(resourceType, parameter.Components[1].Code)?.Type;
+        return second is SearchParamType.Quantity or SearchParamType.Token ? second : null;
+    }
+
+    /// <summary>Separates the two parts of a composite's stored system and code (a control character no FHIR string holds).</summary>
+    public const char CompositeSeparator = '\u001F';
+
+    static readonly ConcurrentDictionary<string, FhirPathExpression> ComponentExpressions = new(StringComparer.Ordinal);
 
     public static bool IsIndexed(SearchParamType type) => type is SearchParamType.Token or SearchParamType.String or SearchParamType.Date
         or SearchParamType.Reference or SearchParamType.Quantity or SearchParamType.Number or SearchParamType.Uri;
@@ -31,9 +54,45 @@ public sealed class SearchIndexer(FhirSpec spec)
         var type = resource.GetProperty("resourceType").GetString()!;
         foreach (var parameter in IndexedParameters(type))
         {
+            if (parameter.Type == SearchParamType.Composite)
+            {
+                AddComposite(rows, type, parameter, resource);
+                continue;
+            }
             foreach (var node in parameter.CompiledExpression!.Evaluate(resource, spec)) Add(rows, parameter, node);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// A composite's rows pair the components found under the same base node (search.html#composite: for
+    /// component-code-value-quantity, code and value of one component). Stored in the second component's table:
+    /// system = first system, separator, first code; for a quantity code = unit system, separator, unit code; for a
+    /// token code = its system, separator, its code.
+    /// </summary>
+    void AddComposite(IndexRows rows, string type, FhirSearchParameter parameter, JsonElement resource)
+    {
+        var second = CompositeSecond(spec, type, parameter)!.Value;
+        var first = ComponentExpressions.GetOrAdd(parameter.Components[0].Expression, FhirPathExpression.Parse);
+        var value = ComponentExpressions.GetOrAdd(parameter.Components[1].Expression, FhirPathExpression.Parse);
+        foreach (var node in parameter.CompiledExpression!.Evaluate(resource, spec))
+        {
+            var codes = new IndexRows();
+            foreach (var code in first.Evaluate(node, resource, spec)) AddToken(codes, "", code.TypeName, code.Value);
+            if (codes.Tokens.Count == 0) continue;
+            var values = new IndexRows();
+            foreach (var item in value.Evaluate(node, resource, spec))
+            {
+                if (second == SearchParamType.Quantity) AddQuantity(values, "", item.Value);
+                else AddToken(values, "", item.TypeName, item.Value);
+            }
+            foreach (var code in codes.Tokens)
+            {
+                var key = code.System + CompositeSeparator + code.Code;
+                foreach (var quantity in values.Quantities) rows.Quantities.Add(new QuantityRow(parameter.Code, key, quantity.System + CompositeSeparator + quantity.Code, quantity.Value));
+                foreach (var token in values.Tokens) rows.Tokens.Add(new TokenRow(parameter.Code, key, token.System + CompositeSeparator + token.Code));
+            }
+        }
     }
 
     static void Add(IndexRows rows, FhirSearchParameter parameter, FhirPathNode node)
@@ -70,12 +129,26 @@ public sealed class SearchIndexer(FhirSpec spec)
         }
         if (type == "CodeableConcept" || value.TryGetProperty("coding", out _))
         {
+            if (value.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String) AddStringValue(rows, param + TextSuffix, text.GetString()!);
             if (value.TryGetProperty("coding", out var codings) && codings.ValueKind == JsonValueKind.Array)
-                foreach (var coding in codings.EnumerateArray()) AddSystemValue(rows, param, coding, "code");
+            {
+                foreach (var coding in codings.EnumerateArray())
+                {
+                    AddSystemValue(rows, param, coding, "code");
+                    AddDisplay(rows, param, coding);
+                }
+            }
             return;
         }
+        if (type == "Coding") AddDisplay(rows, param, value);
         // Identifier and ContactPoint keep their value in "value"; Coding in "code".
         AddSystemValue(rows, param, value, type is "Identifier" or "ContactPoint" || value.TryGetProperty("value", out _) ? "value" : "code");
+    }
+
+    static void AddDisplay(IndexRows rows, string param, JsonElement coding)
+    {
+        if (coding.ValueKind == JsonValueKind.Object && coding.TryGetProperty("display", out var display) && display.ValueKind == JsonValueKind.String)
+            AddStringValue(rows, param + TextSuffix, display.GetString()!);
     }
 
     static void AddSystemValue(IndexRows rows, string param, JsonElement element, string valueName)

@@ -24,6 +24,23 @@ public sealed record ReferenceValue(string? Type, string Id) : SearchValue;
 public sealed record NumberValue(SearchPrefix Prefix, double Value, double Low, double High, string? System, string? Code) : SearchValue;
 public sealed record UriValue(string Uri) : SearchValue;
 public sealed record MissingValue(bool Missing) : SearchValue;
+/// <summary>A composite's value <c>token$value</c> (search.html#composite); <paramref name="Second"/> is a NumberValue or TokenValue.</summary>
+public sealed record CompositeValue(TokenValue First, SearchValue Second) : SearchValue;
+/// <summary><c>:text</c> on a token: the text of a CodeableConcept or the display of a Coding, matched like a string.</summary>
+public sealed record TokenTextValue(string Text) : SearchValue;
+/// <summary>One level of chaining (search.html#chaining): the reference points at a <paramref name="TargetType"/> matching <paramref name="Inner"/>.</summary>
+public sealed record ChainValue(string TargetType, SearchCriterion Inner) : SearchValue;
+
+/// <summary>
+/// <c>_include</c> / <c>_revinclude</c> (search.html#include): <c>SourceType:Param[:TargetType]</c>.
+/// Include: the resources the page's <paramref name="SourceType"/> resources reference by <paramref name="Param"/>;
+/// revinclude: the <paramref name="SourceType"/> resources whose <paramref name="Param"/> references a page resource.
+/// <paramref name="Iterate"/> applies it once more to what the others included (one level).
+/// </summary>
+public sealed record IncludeDirective(bool Reverse, string SourceType, string Param, string? TargetType, bool Iterate);
+
+/// <summary>One <c>_sort</c> key: <c>_id</c>, <c>_lastUpdated</c> or an indexed parameter, ascending unless <paramref name="Descending"/>.</summary>
+public sealed record SortKey(string Code, bool Descending, SearchParamType Type);
 
 /// <summary>One <c>name[:modifier]=v1,v2</c> of a search.</summary>
 /// <param name="Parameter">The spec parameter; null for <c>_id</c> and <c>_lastUpdated</c>, which are columns.</param>
@@ -47,9 +64,26 @@ public sealed record SearchQuery
     /// <summary>Patients whose compartment every result must be in (compartment searches, access confinement; see SearchSql.Compartment.cs).</summary>
     public IReadOnlyList<string> PatientCompartments { get; init; } = [];
 
+    /// <summary>_include and _revinclude directives.</summary>
+    public IReadOnlyList<IncludeDirective> Includes { get; init; } = [];
+
+    /// <summary>_sort keys; empty: id order.</summary>
+    public IReadOnlyList<SortKey> Sort { get; init; } = [];
+
+    /// <summary>With <see cref="Sort"/>: the sort values and id of the last row of the previous page.</summary>
+    public IReadOnlyList<object>? SortAfter { get; init; }
+
+    /// <summary>_elements: the top-level elements to return (plus id, meta and mandatory ones); null: all.</summary>
+    public IReadOnlyList<string>? Elements { get; init; }
+
     /// <summary>Parameters this server ignored (lenient handling), for the OperationOutcome in the Bundle.</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
 }
 
 /// <summary>One page of search results; <see cref="NextAfter"/> continues the search when more results exist.</summary>
-public sealed record SearchPage(IReadOnlyList<StoredResource> Resources, string? NextAfter, long? Total);
+/// <param name="NextAfter">The cursor of the next page: the last id, or with _sort the encoded sort values and id.</param>
+/// <param name="Included">Resources added by _include/_revinclude (search mode "include").</param>
+public sealed record SearchPage(IReadOnlyList<StoredResource> Resources, string? NextAfter, long? Total)
+{
+    public IReadOnlyList<StoredResource> Included { get; init; } = [];
+}

@@ -28,10 +28,42 @@ public sealed class SearchQueryParser(FhirSpec spec)
         var total = SearchTotal.None;
         string? after = null;
         var summaryCount = false;
+        var includes = new List<IncludeDirective>();
+        var sort = new List<SortKey>();
+        List<string>? elements = null;
+        string? cursor = null;
         foreach (var (rawName, rawValue) in parameters)
         {
             switch (rawName)
             {
+                case "_include" or "_include:iterate" or "_revinclude" or "_revinclude:iterate":
+                    var include = ParseInclude(rawName, rawValue);
+                    if (include.Error is { } includeError)
+                    {
+                        if (!strict && includeError.Kind == RecordErrorKind.MethodNotAllowed) ignored.Add(rawName);
+                        else return includeError.Kind == RecordErrorKind.MethodNotAllowed ? new RecordError(RecordErrorKind.BadRequest, "not-supported", includeError.Message) : includeError;
+                        continue;
+                    }
+                    includes.Add(include.Value!);
+                    continue;
+                case "_sort":
+                    foreach (var key in rawValue.Split(','))
+                    {
+                        var parsedKey = ParseSortKey(resourceType, key.Trim());
+                        if (parsedKey.Error is { } sortError) return sortError;
+                        sort.Add(parsedKey.Value!);
+                    }
+                    continue;
+                case "_elements":
+                    elements ??= [];
+                    foreach (var element in rawValue.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        // Top-level names only (search.html#elements); "Patient.name" names the same element.
+                        var name = element.StartsWith(resourceType + ".", StringComparison.Ordinal) ? element[(resourceType.Length + 1)..] : element;
+                        if (name.Length == 0 || !name.All(char.IsAsciiLetterOrDigit)) return Invalid("_elements takes a comma-separated list of element names.");
+                        elements.Add(name);
+                    }
+                    continue;
                 case "_count":
                     if (!int.TryParse(rawValue, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count > MaxCount)
                         return Invalid($"_count must be a whole number from 0 to {MaxCount}.");
@@ -46,8 +78,7 @@ public sealed class SearchQueryParser(FhirSpec spec)
                     summaryCount = true;
                     continue;
                 case CursorParameter:
-                    if (!ResourceIds.IsValid(rawValue)) return Invalid("The paging cursor is not valid.");
-                    after = rawValue;
+                    cursor = rawValue;
                     continue;
             }
             if (Ignorable.Contains(rawName)) continue;
@@ -68,7 +99,19 @@ public sealed class SearchQueryParser(FhirSpec spec)
             criteria.Add(criterion.Value!);
         }
         if (summaryCount) (count, total) = (0, SearchTotal.Accurate);
-        return new SearchQuery { ResourceType = resourceType, Criteria = criteria, Count = count, Total = total, After = after, Ignored = ignored, SummaryCount = summaryCount };
+        IReadOnlyList<object>? sortAfter = null;
+        if (cursor is not null)
+        {
+            // Id order pages by the last id; a sorted search by the last row's sort values and id (SortCursor).
+            if (sort.Count == 0 && !ResourceIds.IsValid(cursor)) return Invalid("The paging cursor is not valid.");
+            if (sort.Count == 0) after = cursor;
+            else if ((sortAfter = SortCursor.Decode(cursor, sort)) is null) return Invalid("The paging cursor is not valid.");
+        }
+        return new SearchQuery
+        {
+            ResourceType = resourceType, Criteria = criteria, Count = count, Total = total, After = after, Ignored = ignored, SummaryCount = summaryCount,
+            Includes = includes, Sort = sort, SortAfter = sortAfter, Elements = elements,
+        };
     }
 
     // MethodNotAllowed marks "not supported" internally: ignorable under lenient handling.
@@ -76,8 +119,68 @@ public sealed class SearchQueryParser(FhirSpec spec)
 
     static RecordError Invalid(string message) => new(RecordErrorKind.BadRequest, "invalid", message);
 
+    /// <summary><c>_include[:iterate]=Source:param[:Target]</c> (search.html#include); <c>*</c> is not supported.</summary>
+    RecordResult<IncludeDirective> ParseInclude(string rawName, string rawValue)
+    {
+        var parts = rawValue.Split(':');
+        if (parts.Length is < 2 or > 3 || !spec.IsKnownResourceType(parts[0])) return Invalid($"{rawName} takes [type]:[parameter] or [type]:[parameter]:[target type].");
+        if (!FhirSupported(parts[0])) return Unsupported($"{rawName}: this server does not store {parts[0]}.");
+        var parameter = spec.FindSearchParameter(parts[0], parts[1]);
+        if (parameter is null || parameter.Type != SearchParamType.Reference || parameter.Expression.Length == 0)
+            return Unsupported($"{rawName}: '{parts[1]}' is not a reference search parameter of {parts[0]}.");
+        string? target = parts.Length == 3 ? parts[2] : null;
+        if (target is not null && !(parameter.Targets.Contains(target) || parameter.Targets.Contains("Resource"))) return Invalid($"{rawName}: {target} is not a target of {parts[1]}.");
+        return new IncludeDirective(rawName.StartsWith("_revinclude", StringComparison.Ordinal), parts[0], parts[1], target, rawName.EndsWith(":iterate", StringComparison.Ordinal));
+    }
+
+    bool FhirSupported(string type) => spec.FindType(type) is { Kind: FhirTypeKind.Resource, IsAbstract: false };
+
+    static readonly SearchParamType[] Sortable = [SearchParamType.Date, SearchParamType.String, SearchParamType.Token, SearchParamType.Number, SearchParamType.Quantity, SearchParamType.Uri, SearchParamType.Reference];
+
+    /// <summary>One <c>_sort</c> key: <c>[-]code</c> (search.html#sort).</summary>
+    RecordResult<SortKey> ParseSortKey(string resourceType, string key)
+    {
+        var descending = key.StartsWith('-');
+        var code = descending ? key[1..] : key;
+        if (code == "_id") return new SortKey(code, descending, SearchParamType.Token);
+        if (code == "_lastUpdated") return new SortKey(code, descending, SearchParamType.Date);
+        var parameter = spec.FindSearchParameter(resourceType, code);
+        if (parameter is null || parameter.Expression.Length == 0 || !Sortable.Contains(parameter.Type)) return Invalid($"_sort: '{code}' is not a sortable parameter of {resourceType}.");
+        return new SortKey(code, descending, parameter.Type);
+    }
+
+    /// <summary>One level of chaining: <c>reference[:Type].param[:modifier]=value</c> (search.html#chaining).</summary>
+    RecordResult<SearchCriterion> ParseChain(string resourceType, string referenceCode, string? typeModifier, string chainedCode, string? chainedModifier, string rawName, string rawValue)
+    {
+        var parameter = spec.FindSearchParameter(resourceType, referenceCode);
+        if (parameter is null || parameter.Type != SearchParamType.Reference || parameter.Expression.Length == 0)
+            return Unsupported($"'{referenceCode}' is not a reference search parameter of {resourceType}.");
+        if (chainedCode.Contains('.', StringComparison.Ordinal)) return Unsupported("Only one level of chaining is supported.");
+        List<string> targets = typeModifier is not null ? [typeModifier] : parameter.Targets.Where(t => t != "Resource" && FhirSupported(t) && (t == "Resource" || spec.FindSearchParameter(t, chainedCode) is not null || chainedCode is "_id" or "_lastUpdated")).ToList();
+        if (typeModifier is not null && (!FhirSupported(typeModifier) || !(parameter.Targets.Contains(typeModifier) || parameter.Targets.Contains("Resource"))))
+            return Unsupported($"'{typeModifier}' is not a stored target of '{referenceCode}'.");
+        if (targets.Count == 0) return Unsupported($"No target of '{referenceCode}' has the parameter '{chainedCode}'.");
+        var values = new List<SearchValue>();
+        foreach (var target in targets)
+        {
+            var inner = ParseCriterion(target, chainedCode, chainedModifier, chainedModifier is null ? chainedCode : chainedCode + ":" + chainedModifier, rawValue);
+            if (inner.Error is { } error) return error;
+            values.Add(new ChainValue(target, inner.Value!));
+        }
+        return new SearchCriterion(referenceCode, typeModifier, SearchParamType.Reference, parameter, values, rawName, rawValue);
+    }
+
     RecordResult<SearchCriterion> ParseCriterion(string resourceType, string code, string? modifier, string rawName, string rawValue)
     {
+        // patient.name[:modifier]=…
+        if (code.IndexOf('.', StringComparison.Ordinal) is var dot and > 0) return ParseChain(resourceType, code[..dot], null, code[(dot + 1)..], modifier, rawName, rawValue);
+        // subject:Patient.name[:modifier]=…
+        if (modifier is not null && modifier.IndexOf('.', StringComparison.Ordinal) is var typeDot and > 0)
+        {
+            var rest = modifier[(typeDot + 1)..];
+            var restColon = rest.IndexOf(':', StringComparison.Ordinal);
+            return ParseChain(resourceType, code, modifier[..typeDot], restColon < 0 ? rest : rest[..restColon], restColon < 0 ? null : rest[(restColon + 1)..], rawName, rawValue);
+        }
         FhirSearchParameter? parameter = null;
         SearchParamType type;
         if (code == "_id") type = SearchParamType.Token;
@@ -85,9 +188,11 @@ public sealed class SearchQueryParser(FhirSpec spec)
         else
         {
             parameter = spec.FindSearchParameter(resourceType, code);
-            if (parameter is null || code.Contains('.', StringComparison.Ordinal)) return Unsupported($"Search parameter '{code}' is not supported for {resourceType}.");
-            if (parameter.Expression.Length == 0 || !SearchIndexer.IsIndexed(parameter.Type)) return Unsupported($"Search parameter '{code}' ({parameter.Type}) is not supported yet.");
+            if (parameter is null) return Unsupported($"Search parameter '{code}' is not supported for {resourceType}.");
+            var composite = SearchIndexer.CompositeSecond(spec, resourceType, parameter);
+            if (parameter.Expression.Length == 0 || !(SearchIndexer.IsIndexed(parameter.Type) || composite is not null)) return Unsupported($"Search parameter '{code}' ({parameter.Type}) is not supported yet.");
             type = parameter.Type;
+            if (composite is { } second) return ParseComposite(code, modifier, parameter, second, rawName, rawValue);
         }
 
         if (modifier == "missing")
@@ -106,6 +211,7 @@ public sealed class SearchQueryParser(FhirSpec spec)
                 "_id" => ResourceIds.IsValid(Unescape(part)) ? new IdValue(Unescape(part)) : null,
                 _ => type switch
                 {
+                    SearchParamType.Token when modifier == "text" => part.Length == 0 ? null : new TokenTextValue(Unescape(part)),
                     SearchParamType.Token => ParseToken(part),
                     SearchParamType.String => part.Length == 0 ? null : new StringValue(Unescape(part)),
                     SearchParamType.Date => ParseDate(part),
@@ -121,11 +227,32 @@ public sealed class SearchQueryParser(FhirSpec spec)
         return new SearchCriterion(code, modifier, type, parameter, values, rawName, rawValue);
     }
 
+    /// <summary><c>token$quantity</c> or <c>token$token</c> values, ORed by comma (search.html#composite); no modifiers.</summary>
+    static RecordResult<SearchCriterion> ParseComposite(string code, string? modifier, FhirSearchParameter parameter, SearchParamType second, string rawName, string rawValue)
+    {
+        if (modifier is not null) return Unsupported($"Modifier ':{modifier}' is not supported on '{code}'.");
+        var values = new List<SearchValue>();
+        foreach (var part in SplitUnescaped(rawValue, ','))
+        {
+            var pieces = SplitUnescaped(part, '$');
+            SearchValue? value = null;
+            if (pieces.Count == 2 && ParseToken(pieces[0]) is { Code: not null } first)
+            {
+                SearchValue? tail = second == SearchParamType.Quantity ? ParseNumber(pieces[1], quantity: true) : ParseToken(pieces[1]);
+                if (tail is TokenValue { Code: null }) tail = null;
+                if (tail is not null) value = new CompositeValue(first, tail);
+            }
+            if (value is null) return Invalid($"A value of '{rawName}' must be [system|]code${(second == SearchParamType.Quantity ? "[prefix]number[|system|code]" : "[system|]code")}.");
+            values.Add(value);
+        }
+        return new SearchCriterion(code, null, SearchParamType.Composite, parameter, values, rawName, rawValue);
+    }
+
     bool ModifierAllowed(SearchParamType type, string? modifier, FhirSearchParameter? parameter) => modifier switch
     {
         null => true,
         "exact" or "contains" => type == SearchParamType.String,
-        "not" => type == SearchParamType.Token && parameter is not null,
+        "not" or "text" => type == SearchParamType.Token && parameter is not null,
         "below" => type == SearchParamType.Uri,
         _ => type == SearchParamType.Reference && spec.IsKnownResourceType(modifier)
             && (parameter!.Targets.Count == 0 || parameter.Targets.Contains(modifier) || parameter.Targets.Contains("Resource")),

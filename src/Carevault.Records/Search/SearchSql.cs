@@ -30,14 +30,73 @@ public sealed partial class SearchSql
         sql._parameters.Add("tenant", tenantId);
         sql._parameters.Add("type", query.ResourceType);
         var where = new StringBuilder("r.tenant_id = @tenant AND r.resource_type = @type AND r.deleted = 0");
-        foreach (var criterion in query.Criteria) where.Append(" AND ").Append(sql.Criterion(criterion));
+        foreach (var criterion in query.Criteria) where.Append(" AND ").Append(sql.Criterion(criterion, "r", "@type"));
         foreach (var patientId in query.PatientCompartments) where.Append(" AND ").Append(sql.InPatientCompartment(query.ResourceType, patientId));
         sql.CountSql = "SELECT COUNT(*) FROM fhir_resources r WHERE " + where;
-        if (query.After is not null) where.Append(" AND r.id > ").Append(sql.Add(query.After));
         sql._parameters.Add("limit", query.Count + 1);
-        sql.PageSql = "SELECT r.id AS Id, r.version_id AS VersionId, r.last_updated AS LastUpdated, r.deleted AS Deleted, r.body AS Body FROM fhir_resources r WHERE "
-            + where + " ORDER BY r.id LIMIT @limit";
+        if (query.Sort.Count == 0)
+        {
+            if (query.After is not null) where.Append(" AND r.id > ").Append(sql.Add(query.After));
+            sql.PageSql = "SELECT r.id AS Id, r.version_id AS VersionId, r.last_updated AS LastUpdated, r.deleted AS Deleted, r.body AS Body FROM fhir_resources r WHERE "
+                + where + " ORDER BY r.id LIMIT @limit";
+            return sql;
+        }
+
+        // _sort (search.html#sort): each key is the resource's lowest value ascending, highest descending; resources
+        // without a value come last either way (sentinels). Keys are computed per match, then ordered with the id as
+        // the final tie-breaker, and the next page continues after the last row's (values…, id) tuple.
+        var columns = new StringBuilder();
+        var order = new StringBuilder();
+        for (var i = 0; i < query.Sort.Count; i++)
+        {
+            var key = query.Sort[i];
+            columns.Append(", ").Append(sql.SortExpression(key)).Append(" AS s").Append(i.ToString(CultureInfo.InvariantCulture));
+            order.Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(key.Descending ? " DESC, " : ", ");
+        }
+        var inner = "SELECT r.id AS Id, r.version_id AS VersionId, r.last_updated AS LastUpdated, r.deleted AS Deleted, r.body AS Body" + columns
+            + " FROM fhir_resources r WHERE " + where;
+        var keyset = query.SortAfter is { } after ? " WHERE " + sql.Keyset(query.Sort, after) : "";
+        sql.PageSql = "SELECT * FROM (" + inner + ") q" + keyset + " ORDER BY " + order + "q.Id LIMIT @limit";
         return sql;
+    }
+
+    string SortExpression(SortKey key)
+    {
+        if (key.Code == "_id") return "r.id";
+        if (key.Code == "_lastUpdated") return "r.last_updated";
+        var (column, table) = key.Type switch
+        {
+            SearchParamType.Date => (key.Descending ? "MAX(high)" : "MIN(low)", "fhir_idx_date"),
+            SearchParamType.String => (key.Descending ? "MAX(normalized)" : "MIN(normalized)", "fhir_idx_string"),
+            SearchParamType.Token => (key.Descending ? "MAX(code)" : "MIN(code)", "fhir_idx_token"),
+            SearchParamType.Number or SearchParamType.Quantity => (key.Descending ? "MAX(value)" : "MIN(value)", "fhir_idx_quantity"),
+            SearchParamType.Uri => (key.Descending ? "MAX(value)" : "MIN(value)", "fhir_idx_uri"),
+            _ => (key.Descending ? "MAX(target_id)" : "MIN(target_id)", "fhir_idx_reference"),
+        };
+        // Missing values sort last: the greatest value ascending, the least descending.
+        var missing = SortCursor.KindOf(key) switch
+        {
+            SortCursor.SortValueKind.Integer => key.Descending ? "-9223372036854775807" : "9223372036854775807",
+            SortCursor.SortValueKind.Real => key.Descending ? "-1e308" : "1e308",
+            _ => key.Descending ? "''" : Add("\U0010FFFF"),
+        };
+        return $"COALESCE((SELECT {column} FROM {table} WHERE tenant_id = @tenant AND resource_type = @type AND param = {Add(key.Code)} AND resource_id = r.id), {missing})";
+    }
+
+    /// <summary>Rows strictly after <paramref name="after"/> (sort values, then id) in the sort order.</summary>
+    string Keyset(IReadOnlyList<SortKey> keys, IReadOnlyList<object> after)
+    {
+        var alternatives = new List<string>();
+        for (var i = 0; i <= keys.Count; i++)
+        {
+            var terms = new List<string>();
+            for (var j = 0; j < i; j++) terms.Add($"s{j.ToString(CultureInfo.InvariantCulture)} = {Add(after[j])}");
+            terms.Add(i == keys.Count
+                ? $"q.Id > {Add(after[i])}"
+                : $"s{i.ToString(CultureInfo.InvariantCulture)} {(keys[i].Descending ? "<" : ">")} {Add(after[i])}");
+            alternatives.Add("(" + string.Join(" AND ", terms) + ")");
+        }
+        return "(" + string.Join(" OR ", alternatives) + ")";
     }
 
     string Add(object value)
@@ -58,21 +117,66 @@ public sealed partial class SearchSql
         _ => throw new InvalidOperationException($"No index table for {type}."),
     };
 
-    string Subquery(SearchCriterion criterion, string? condition) =>
-        $"(SELECT resource_id FROM {Table(criterion.Type)} WHERE tenant_id = @tenant AND resource_type = @type AND param = {Add(criterion.Code)}"
+    string Subquery(SearchCriterion criterion, string? condition, string typeParam) =>
+        $"(SELECT resource_id FROM {Table(criterion.Type)} WHERE tenant_id = @tenant AND resource_type = {typeParam} AND param = {Add(criterion.Code)}"
         + (condition is null ? ")" : $" AND ({condition}))");
 
-    string Criterion(SearchCriterion criterion)
+    /// <param name="alias">The fhir_resources alias the criterion filters.</param>
+    /// <param name="typeParam">The SQL parameter holding that alias's resource type.</param>
+    string Criterion(SearchCriterion criterion, string alias, string typeParam)
     {
         if (criterion.Values is [MissingValue missing])
-            return (missing.Missing ? "r.id NOT IN " : "r.id IN ") + Subquery(criterion, null);
+            return (missing.Missing ? $"{alias}.id NOT IN " : $"{alias}.id IN ") + Subquery(criterion, null, typeParam);
         if (criterion.Code == "_id")
-            return "r.id IN (" + string.Join(", ", criterion.Values.Cast<IdValue>().Select(v => Add(v.Id))) + ")";
+            return $"{alias}.id IN (" + string.Join(", ", criterion.Values.Cast<IdValue>().Select(v => Add(v.Id))) + ")";
         if (criterion.Code == "_lastUpdated")
-            return "(" + string.Join(" OR ", criterion.Values.Cast<DateValue>().Select(v => DateCondition(v, "r.last_updated", "r.last_updated"))) + ")";
+            return "(" + string.Join(" OR ", criterion.Values.Cast<DateValue>().Select(v => DateCondition(v, $"{alias}.last_updated", $"{alias}.last_updated"))) + ")";
+        if (criterion.Values is [ChainValue, ..])
+            return $"{alias}.id IN " + Subquery(criterion, string.Join(" OR ", criterion.Values.Cast<ChainValue>().Select(Chain)), typeParam);
+        if (criterion.Values is [CompositeValue, ..])
+        {
+            var table = criterion.Values[0] is CompositeValue { Second: NumberValue } ? "fhir_idx_quantity" : "fhir_idx_token";
+            var pairs = string.Join(" OR ", criterion.Values.Cast<CompositeValue>().Select(v => "(" + CompositeCondition(v) + ")"));
+            return $"{alias}.id IN (SELECT resource_id FROM {table} WHERE tenant_id = @tenant AND resource_type = {typeParam} AND param = {Add(criterion.Code)} AND ({pairs}))";
+        }
+        if (criterion.Modifier == "text")
+        {
+            // :text matches the folded text/display strings indexed under "<code>:text" (SearchIndexer).
+            var texts = string.Join(" OR ", criterion.Values.Cast<TokenTextValue>().Select(v => "(" + StringCondition(null, v.Text) + ")"));
+            return $"{alias}.id IN (SELECT resource_id FROM fhir_idx_string WHERE tenant_id = @tenant AND resource_type = {typeParam} AND param = {Add(criterion.Code + SearchIndexer.TextSuffix)} AND ({texts}))";
+        }
 
         var alternatives = string.Join(" OR ", criterion.Values.Select(v => "(" + ValueCondition(criterion, v) + ")"));
-        return (criterion.Modifier == "not" ? "r.id NOT IN " : "r.id IN ") + Subquery(criterion, alternatives);
+        return (criterion.Modifier == "not" ? $"{alias}.id NOT IN " : $"{alias}.id IN ") + Subquery(criterion, alternatives, typeParam);
+    }
+
+    /// <summary>
+    /// A composite pair over the rows SearchIndexer.AddComposite writes: system holds the first token (system, separator,
+    /// code), code the second part (system, separator, code). A part given without system matches any system.
+    /// </summary>
+    string CompositeCondition(CompositeValue value)
+    {
+        var condition = SeparatedCondition("system", value.First.System, value.First.Code!);
+        return value.Second switch
+        {
+            NumberValue n => condition + " AND " + NumberCondition(n with { System = null, Code = null })
+                + (n.Code is null ? "" : " AND " + SeparatedCondition("code", n.System, n.Code)),
+            TokenValue t => condition + " AND " + SeparatedCondition("code", t.System, t.Code!),
+            _ => throw new InvalidOperationException("Unexpected composite part."),
+        };
+    }
+
+    string SeparatedCondition(string column, string? system, string code) => system is null
+        ? $"{column} LIKE {Add("%" + SearchIndexer.CompositeSeparator + EscapeLike(code))} ESCAPE '\\'"
+        : $"{column} = {Add(system + SearchIndexer.CompositeSeparator + code)}";
+
+    /// <summary>A chained criterion: the reference's target is a current resource of the type that matches the inner criterion.</summary>
+    string Chain(ChainValue chain)
+    {
+        var targetType = Add(chain.TargetType);
+        var alias = "c" + _next.ToString(CultureInfo.InvariantCulture);
+        return $"target_type = {targetType} AND target_id IN (SELECT {alias}.id FROM fhir_resources {alias} WHERE {alias}.tenant_id = @tenant AND {alias}.resource_type = {targetType} AND {alias}.deleted = 0 AND "
+            + Criterion(chain.Inner, alias, targetType) + ")";
     }
 
     string ValueCondition(SearchCriterion criterion, SearchValue value) => value switch

@@ -193,20 +193,47 @@ public sealed partial class ResourceStore
         return rows.Select(r => new HistoryEntry(r.Seq, new StoredResource(type, r.Id, r.VersionId, r.LastUpdated, r.Deleted != 0, r.Body))).ToList();
     }
 
-    /// <summary>Runs a parsed search in the tenant: one page in id order, and the total when asked.</summary>
-    public async Task<SearchPage> SearchAsync(string tenantId, SearchQuery query, CancellationToken ct)
+    /// <summary>
+    /// Runs a parsed search in the tenant: one page (id order, or <c>_sort</c> order), the total when asked, and the
+    /// resources its <c>_include</c>/<c>_revinclude</c> directives add — only of types <paramref name="mayRead"/> allows.
+    /// </summary>
+    public async Task<SearchPage> SearchAsync(string tenantId, SearchQuery query, CancellationToken ct, Func<string, bool>? mayRead = null)
     {
         var sql = SearchSql.Build(tenantId, query, _clock.GetUtcNow().ToUnixTimeMilliseconds());
         await using var connection = await _db.OpenAsync(ct);
         // _count=0 asks only for the total (FHIR R4 search.html#count): no page, no next link.
-        var rows = query.Count == 0 ? [] : (await connection.QueryAsync<Row>(new CommandDefinition(sql.PageSql, sql.Parameters, cancellationToken: ct))).AsList();
+        List<StoredResource> resources;
+        string? next = null;
+        if (query.Count == 0) resources = [];
+        else if (query.Sort.Count == 0)
+        {
+            var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql.PageSql, sql.Parameters, cancellationToken: ct))).AsList();
+            var hasMore = rows.Count > query.Count;
+            if (hasMore) rows.RemoveAt(rows.Count - 1);
+            resources = rows.Select(r => ToResource(query.ResourceType, r)).ToList();
+            if (hasMore) next = resources[^1].Id;
+        }
+        else
+        {
+            // Sorted: the rows carry their sort values (s0…), which the next-page cursor encodes.
+            var rows = (await connection.QueryAsync(new CommandDefinition(sql.PageSql, sql.Parameters, cancellationToken: ct)))
+                .Select(r => new Dictionary<string, object>((IDictionary<string, object>)r, StringComparer.OrdinalIgnoreCase)).ToList();
+            var hasMore = rows.Count > query.Count;
+            if (hasMore) rows.RemoveAt(rows.Count - 1);
+            resources = rows.Select(r => new StoredResource(query.ResourceType, (string)r["Id"], Convert.ToInt64(r["VersionId"], System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToInt64(r["LastUpdated"], System.Globalization.CultureInfo.InvariantCulture), false, (string)r["Body"])).ToList();
+            if (hasMore)
+            {
+                var last = rows[^1];
+                var values = query.Sort.Select((key, i) => SortCursor.Read(key, last["s" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)])).Append(resources[^1].Id).ToList();
+                next = SortCursor.Encode(values);
+            }
+        }
         long? total = query.Total == SearchTotal.Accurate
             ? await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql.CountSql, sql.Parameters, cancellationToken: ct))
             : null;
-        var hasMore = rows.Count > query.Count;
-        if (hasMore) rows.RemoveAt(rows.Count - 1);
-        var resources = rows.Select(r => ToResource(query.ResourceType, r)).ToList();
-        return new SearchPage(resources, hasMore ? resources[^1].Id : null, total);
+        var included = query.Includes.Count == 0 || resources.Count == 0 ? [] : await IncludeAsync(connection, tenantId, query.Includes, resources, mayRead ?? (_ => true), ct);
+        return new SearchPage(resources, next, total) { Included = included };
     }
 
     static StoredResource ToResource(string type, Row row) => new(type, row.Id, row.VersionId, row.LastUpdated, row.Deleted != 0, row.Body);

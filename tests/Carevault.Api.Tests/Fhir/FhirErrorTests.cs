@@ -131,7 +131,9 @@ public sealed class FhirErrorTests(FhirServers servers) : IClassFixture<FhirServ
         Assert.Equal("date", parameters["date"]);
         Assert.Equal("reference", parameters["subject"]);
         Assert.Equal("date", parameters["_lastUpdated"]);
-        Assert.DoesNotContain("code-value-quantity", parameters.Keys); // composites are not supported yet
+        Assert.Equal("composite", parameters["code-value-quantity"]);
+        Assert.Equal("validate", observation.GetProperty("operation")[0].GetProperty("name").GetString());
+        Assert.Contains("Observation:subject", observation.GetProperty("searchInclude").EnumerateArray().Select(i => i.GetString()));
         Assert.False(observation.GetProperty("updateCreate").GetBoolean());
         Assert.True(observation.GetProperty("conditionalCreate").GetBoolean());
         Assert.True(observation.GetProperty("conditionalUpdate").GetBoolean());

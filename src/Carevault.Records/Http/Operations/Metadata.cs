@@ -66,7 +66,8 @@ internal static class Metadata
         w.WriteString("description", "OAuth 2.0 bearer tokens: client_credentials with SMART v2 system/ scopes (e.g. system/Observation.rs), authorization_code with patient/ and user/ scopes; or the portal session. People are further limited by their role: a patient to their compartment, a doctor writes what they authored. See /.well-known/smart-configuration.");
         w.WriteEndObject();
         w.WriteStartArray("resource");
-        foreach (var type in FhirRequest.SupportedTypes(spec)) WriteResource(w, type, indexer);
+        var types = FhirRequest.SupportedTypes(spec);
+        foreach (var type in types) WriteResource(w, type, types, indexer);
         w.WriteEndArray();
         w.WriteStartArray("interaction");
         foreach (var interaction in SystemInteractions)
@@ -84,7 +85,7 @@ internal static class Metadata
         w.WriteEndObject();
     });
 
-    static void WriteResource(Utf8JsonWriter w, string type, SearchIndexer indexer)
+    static void WriteResource(Utf8JsonWriter w, string type, IReadOnlyCollection<string> types, SearchIndexer indexer)
     {
         w.WriteStartObject();
         w.WriteString("type", type);
@@ -103,6 +104,21 @@ internal static class Metadata
         w.WriteString("conditionalRead", "not-supported");
         w.WriteBoolean("conditionalUpdate", true);
         w.WriteString("conditionalDelete", "single");
+        // _include Type:param for its reference parameters; _revinclude Other:param for those that may point here.
+        w.WriteStartArray("searchInclude");
+        foreach (var parameter in indexer.IndexedParameters(type).Where(p => p.Type == SearchParamType.Reference)) w.WriteStringValue($"{type}:{parameter.Code}");
+        w.WriteEndArray();
+        w.WriteStartArray("searchRevInclude");
+        foreach (var other in types)
+            foreach (var parameter in indexer.IndexedParameters(other).Where(p => p.Type == SearchParamType.Reference && (p.Targets.Contains(type) || p.Targets.Contains("Resource"))))
+                w.WriteStringValue($"{other}:{parameter.Code}");
+        w.WriteEndArray();
+        w.WriteStartArray("operation");
+        w.WriteStartObject();
+        w.WriteString("name", "validate");
+        w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Resource-validate");
+        w.WriteEndObject();
+        w.WriteEndArray();
         w.WriteStartArray("searchParam");
         WriteParam(w, "_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id");
         WriteParam(w, "_lastUpdated", "date", "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated");

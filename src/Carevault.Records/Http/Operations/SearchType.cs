@@ -42,9 +42,10 @@ internal static class SearchType
         var parsed = parser.Parse(type, parameters, strict);
         if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
         var query = call.Permit.Confine(parsed.Value!);
-        var page = await store.SearchAsync(call.Caller.TenantId, query, ct);
+        var page = await store.SearchAsync(call.Caller.TenantId, query, ct, SearchExtras.MayRead(call.Permit.Decider, call.Caller));
 
         var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();
+        echo.AddRange(SearchExtras.Echo(query));
         if (query.SummaryCount) echo.Add(new("_summary", "count"));
         else
         {
@@ -52,10 +53,12 @@ internal static class SearchType
             if (query.Total == SearchTotal.Accurate) echo.Add(new("_total", "accurate"));
         }
         var path = $"{call.BaseUrl}/{type}";
-        var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(query.After is null ? echo : [.. echo, new(SearchQueryParser.CursorParameter, query.After)])) };
+        var cursor = http.Request.Query[SearchQueryParser.CursorParameter].ToString();
+        var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(cursor.Length == 0 ? echo : [.. echo, new(SearchQueryParser.CursorParameter, cursor)])) };
         if (page.NextAfter is not null) links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, page.NextAfter)])));
         var outcome = query.Ignored.Count == 0 ? null : OperationOutcomes.Write(http.TraceIdentifier, "warning", "not-supported",
             "Ignored unsupported search parameters: " + string.Join(", ", query.Ignored) + ".", null);
-        return new FhirResult(StatusCodes.Status200OK, BundleWriter.SearchSet(call.BaseUrl, page.Resources, page.Total, links, outcome, clock.GetUtcNow()));
+        return new FhirResult(StatusCodes.Status200OK, BundleWriter.SearchSet(call.BaseUrl, page.Resources, page.Total, links, outcome, clock.GetUtcNow(),
+            page.Included, SearchExtras.Projection(query, spec)));
     }
 }
