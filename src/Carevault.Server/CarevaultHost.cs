@@ -1,4 +1,6 @@
+using Carevault.Audit;
 using Carevault.Identity;
+using Carevault.Identity.Auditing;
 using Carevault.Records;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
@@ -42,6 +44,7 @@ public static class CarevaultHost
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
         services.AddCarevaultRecords(builder.Configuration);
+        services.AddCarevaultAudit();
         services.AddSingleton<BootstrapAdmin>();
         services.AddHostedService<DatabaseStartup>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -64,7 +67,7 @@ public static class CarevaultHost
         app.UseCarevaultRateLimiting();
         app.UseAuthorization();
 
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().NotAudited("the API description");
         app.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "docs";
@@ -75,6 +78,7 @@ public static class CarevaultHost
         app.MapCarevaultMetrics();
         app.MapCarevaultIdentity();
         app.MapCarevaultRecords();
+        app.MapCarevaultAudit();
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -10,7 +11,7 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>create: <c>POST [base]/[type]</c> (FHIR R4 http.html#create): 201 with Location, ETag and Last-Modified.</summary>
 internal static class Create
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate");
+    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate").Audited(AuditAction.Create);
 
     static async Task<IResult> Handle(HttpContext http, string type, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {
@@ -19,6 +20,7 @@ internal static class Create
         if (bodyError is not null) return bodyError;
         var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
+        AuditedReferences.Add(http, type, result.Value!.Id);
         return FhirRequest.WriteResult(http, StatusCodes.Status201Created, result.Value!, call.BaseUrl, location: true);
     }
 }

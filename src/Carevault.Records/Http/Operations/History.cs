@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
@@ -18,9 +19,9 @@ internal static class History
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/{type}/{id}/_history", (HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            Handle(http, type, id, store, spec, clock, ct)).WithName("FhirHistoryInstance");
+            Handle(http, type, id, store, spec, clock, ct)).WithName("FhirHistoryInstance").Audited(AuditAction.History);
         group.MapGet("/{type}/_history", (HttpContext http, string type, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            Handle(http, type, null, store, spec, clock, ct)).WithName("FhirHistoryType");
+            Handle(http, type, null, store, spec, clock, ct)).WithName("FhirHistoryType").Audited(AuditAction.History);
     }
 
     static async Task<IResult> Handle(HttpContext http, string type, string? id, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct)
@@ -45,6 +46,7 @@ internal static class History
         var result = await store.HistoryAsync(call.Caller.TenantId, type, id, since, before, count, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         var entries = result.Value!;
+        AuditedReferences.Add(http, entries.Select(e => e.Resource));
 
         var path = $"{call.BaseUrl}/{type}" + (id is null ? "" : "/" + id) + "/_history";
         var echo = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };

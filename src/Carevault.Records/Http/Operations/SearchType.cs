@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
@@ -20,14 +21,14 @@ internal static class SearchType
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/{type}", (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch");
+            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch").Audited(AuditAction.Search);
         group.MapPost("/{type}/_search", async (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
         {
             if (!http.Request.HasFormContentType)
                 return OperationOutcomes.Create(http, StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
             var form = await http.Request.ReadFormAsync(ct);
             return await HandleAsync(http, type, [.. Pairs(http.Request.Query), .. Pairs(form)], store, parser, spec, clock, ct);
-        }).WithName("FhirSearchPost").DisableAntiforgery();
+        }).WithName("FhirSearchPost").DisableAntiforgery().Audited(AuditAction.Search);
     }
 
     static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values) =>
@@ -36,12 +37,14 @@ internal static class SearchType
     static async Task<IResult> HandleAsync(HttpContext http, string type, List<KeyValuePair<string, string>> parameters, ResourceStore store,
         SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct)
     {
+        AuditedReferences.Query(http, parameters);
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out var call) is { } rejected) return rejected;
         var strict = string.Equals(FhirRequest.Prefer(http.Request, "handling"), "strict", StringComparison.OrdinalIgnoreCase);
         var parsed = parser.Parse(type, parameters, strict);
         if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
         var query = parsed.Value!;
         var page = await store.SearchAsync(call.Caller.TenantId, query, ct);
+        AuditedReferences.Add(http, page.Resources);
 
         var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();
         if (query.SummaryCount) echo.Add(new("_summary", "count"));

@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -13,10 +14,11 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class Update
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapPut("/{type}/{id}", Handle).WithName("FhirUpdate");
+    public static void Map(IEndpointRouteBuilder group) => group.MapPut("/{type}/{id}", Handle).WithName("FhirUpdate").Audited(AuditAction.Update);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {
+        AuditedReferences.Add(http, type, id);
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Update, out var call) is { } rejected) return rejected;
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Carevault.Identity.Auditing;
+
+/// <summary>
+/// What an audited endpoint tells the trail about its call, beyond what the request shows: the resources it touched,
+/// the search it ran, and — for sign-in and token requests, where nobody is authenticated yet — who was acting.
+/// Set as an HttpContext feature by the audit filter; absent on endpoints that are not audited.
+/// </summary>
+public sealed class AuditNotes
+{
+    readonly List<string> _entities = [];
+
+    /// <summary>Resource references (<c>Patient/123</c>, <c>Patient/123/_history/2</c>) the call touched.</summary>
+    public IReadOnlyList<string> Entities => _entities;
+
+    /// <summary>The search the call ran, as a query string (may hold identifiers: stored, never logged).</summary>
+    public string? Query { get; set; }
+
+    /// <summary>A refinement of the action: <c>lockout</c>, <c>refresh-token-reuse</c>, the admin operation.</summary>
+    public string? Detail { get; set; }
+
+    /// <summary>The acting party when the request is not authenticated (sign-in, token, reset).</summary>
+    public AuditActor? Actor { get; set; }
+
+    public void AddEntity(string reference) => _entities.Add(reference);
+
+    public static AuditNotes? Of(HttpContext http) => http.Features.Get<AuditNotes>();
+}
+
+/// <param name="TenantId">The tenant the endpoint verified the actor belongs to; null when unknown (recorded in the system chain).</param>
+/// <param name="Id">User id, client id, or the name that was tried when no such user exists.</param>
+/// <param name="Kind"><c>user</c>, <c>client</c>, <c>anonymous</c> or <c>operator</c>.</param>
+public sealed record AuditActor(string? TenantId, string Id, string Kind, string? Role = null);
