@@ -47,9 +47,8 @@ public sealed class AuditVerifier(Db db)
         var expectedPrev = head.AnchorHash;
         long count = 0;
         // Unbuffered: a chain can be long; rows stream in sequence order.
-        var rows = await connection.QueryAsync<AuditReader.Row>(new CommandDefinition(
-            $"SELECT {AuditReader.Columns} FROM audit_records WHERE tenant_id = @tenant ORDER BY seq", new { tenant }, flags: CommandFlags.None, cancellationToken: ct));
-        foreach (var row in rows)
+        var rows = connection.QueryUnbufferedAsync<AuditReader.Row>($"SELECT {AuditReader.Columns} FROM audit_records WHERE tenant_id = @tenant ORDER BY seq", new { tenant });
+        await foreach (var row in rows.WithCancellation(ct))
         {
             count++;
             if (row.Seq < expectedSeq)
