@@ -19,6 +19,8 @@ namespace Carevault.Audit.Http;
 /// </summary>
 internal static class AuditApi
 {
+    static readonly byte[] Newline = "\n"u8.ToArray();
+
     public sealed record ActorView(string Kind, string Id, string Role);
 
     public sealed record RecordView(long Seq, DateTimeOffset Recorded, string Type, string Outcome, int Status, ActorView Actor, string SourceIp,
@@ -47,7 +49,8 @@ internal static class AuditApi
             denied = StatusCodes.Status401Unauthorized;
             return null;
         }
-        if (AccessPolicy.Clinical(caller, caller.TenantId, "AuditEvent", ClinicalAction.Search, Ownership.None) != Access.Allowed)
+        // People with the auditor role only: a hospital system's wildcard scopes (system/*.rs) must not open the trail.
+        if (caller.Kind != "user" || AccessPolicy.Clinical(caller, caller.TenantId, "AuditEvent", ClinicalAction.Search, Ownership.None) != Access.Allowed)
         {
             denied = StatusCodes.Status403Forbidden;
             return null;
@@ -86,7 +89,7 @@ internal static class AuditApi
                 foreach (var record in page)
                 {
                     await JsonSerializer.SerializeAsync(stream, View(record), options, http.RequestAborted);
-                    stream.WriteByte((byte)'\n');
+                    await stream.WriteAsync(Newline, http.RequestAborted);
                 }
                 await stream.FlushAsync(http.RequestAborted);
                 if (page.Count < AuditQuery.MaxCount) break;

@@ -9,7 +9,7 @@ namespace Carevault.Audit.Http;
 
 /// <summary>
 /// Turns an audited call into its record and waits until the record is committed before the response is written.
-/// Who: the authenticated caller, else the actor the endpoint noted (sign-in, token), else anonymous. Where from:
+/// Who: the actor the endpoint noted (sign-in, token), else the authenticated caller, else anonymous. Where from:
 /// the connection's address and the sanitised User-Agent. Outcome: the result's status.
 /// </summary>
 internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock, ILogger<AuditRecorder> logger) : IAuditRecorder
@@ -19,12 +19,9 @@ internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock
 
     public async Task<object?> CompleteAsync(HttpContext http, AuditAction action, AuditNotes notes, object? result)
     {
-        var status = result switch
-        {
-            IStatusCodeHttpResult { StatusCode: { } code } => code,
-            IResult => StatusCodes.Status200OK,
-            _ => StatusCodes.Status200OK,
-        };
+        // Typed unions (Results<Ok<T>, ProblemHttpResult>) wrap the result that carries the status.
+        while (result is INestedHttpResult nested) result = nested.Result;
+        var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
         try
         {
             await trail.AppendAsync(Build(http, action, notes, status), CancellationToken.None);
@@ -54,10 +51,10 @@ internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock
 
     AuditRecord Build(HttpContext http, AuditAction action, AuditNotes notes, int status)
     {
+        // The endpoint's word first: a token request from a browser that also holds a session is the client's act.
         var caller = CallerContext.From(http.User);
-        var actor = caller is not null
-            ? new AuditActor(caller.TenantId, caller.Subject, caller.Kind, caller.Role)
-            : notes.Actor ?? new AuditActor(null, "", "anonymous");
+        var actor = notes.Actor
+            ?? (caller is not null ? new AuditActor(caller.TenantId, caller.Subject, caller.Kind, caller.Role) : new AuditActor(null, "", "anonymous"));
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "";
         return new AuditRecord
         {
