@@ -17,11 +17,16 @@ internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock
     /// <summary>Anonymous events whose tenant was not verified go to the operators' chain.</summary>
     const string SystemChain = Identity.Authorization.SystemTenant.Id;
 
+    public void Begin(HttpContext http, AuditAction action, AuditNotes notes) =>
+        notes.Enlist = (connection, transaction, status, ct) => trail.AppendAsync(connection, transaction, Build(http, action, notes, status), ct);
+
     public async Task<object?> CompleteAsync(HttpContext http, AuditAction action, AuditNotes notes, object? result)
     {
         // Typed unions (Results<Ok<T>, ProblemHttpResult>) wrap the result that carries the status.
         while (result is INestedHttpResult nested) result = nested.Result;
         var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
+        // The write committed together with its record: nothing more to write.
+        if (notes.EnlistedStatus == status) return result;
         try
         {
             await trail.AppendAsync(Build(http, action, notes, status), CancellationToken.None);

@@ -22,6 +22,9 @@ public sealed class NotAuditedMetadata(string reason)
 /// </summary>
 public interface IAuditRecorder
 {
+    /// <summary>Before the endpoint runs: lets the endpoint enlist its record in a store transaction.</summary>
+    void Begin(HttpContext http, AuditAction action, AuditNotes notes);
+
     Task<object?> CompleteAsync(HttpContext http, AuditAction action, AuditNotes notes, object? result);
 
     Task FailAsync(HttpContext http, AuditAction action, AuditNotes notes, Exception exception);
@@ -43,6 +46,7 @@ public static class AuditEndpointExtensions
             var recorder = http.RequestServices.GetRequiredService<IAuditRecorder>();
             var notes = new AuditNotes();
             http.Features.Set(notes);
+            recorder.Begin(http, declared, notes);
             object? result;
             try
             {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Http;
 
 namespace Carevault.Identity.Auditing;
@@ -23,7 +24,27 @@ public sealed class AuditNotes
     /// <summary>The acting party when the request is not authenticated (sign-in, token, reset).</summary>
     public AuditActor? Actor { get; set; }
 
-    public void AddEntity(string reference) => _entities.Add(reference);
+    public void AddEntity(string reference)
+    {
+        if (!_entities.Contains(reference)) _entities.Add(reference);
+    }
+
+    /// <summary>Set by the trail: writes this call's record inside a store transaction (see <see cref="EnlistAsync"/>).</summary>
+    public Func<DbConnection, DbTransaction, int, CancellationToken, Task>? Enlist { get; set; }
+
+    /// <summary>The status of the record written inside the store transaction, once one was.</summary>
+    public int? EnlistedStatus { get; private set; }
+
+    /// <summary>
+    /// Writes the record in the caller's transaction, as answering <paramref name="status"/>: it commits with the write
+    /// or not at all, and the filter then writes no second record when the call answers that status.
+    /// </summary>
+    public async Task EnlistAsync(DbConnection connection, DbTransaction transaction, int status, CancellationToken ct)
+    {
+        if (Enlist is null) return;
+        await Enlist(connection, transaction, status, ct);
+        EnlistedStatus = status;
+    }
 
     public static AuditNotes? Of(HttpContext http) => http.Features.Get<AuditNotes>();
 }

@@ -27,7 +27,8 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
 {
     sealed record Entry(int Index, string Method, string Type, string Id, JsonElement? Resource, string? FullUrl, long? IfMatch);
 
-    public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct)
+    /// <param name="beforeCommit">For a transaction: work that commits with its writes or not at all (the audit record).</param>
+    public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct, BeforeCommit? beforeCommit = null)
     {
         JsonDocument document;
         try
@@ -62,7 +63,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
                 }
             }
             return bundleType == "transaction"
-                ? await TransactionAsync(caller, entries, baseUrl, ct)
+                ? await TransactionAsync(caller, entries, baseUrl, beforeCommit, ct)
                 : await BatchAsync(caller, entries, baseUrl, ct);
         }
     }
@@ -104,7 +105,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
         return new Entry(index, method, type, id, resource, fullUrl, ifMatch);
     }
 
-    async Task<RecordResult<string>> TransactionAsync(CallerContext caller, List<Entry> entries, string baseUrl, CancellationToken ct)
+    async Task<RecordResult<string>> TransactionAsync(CallerContext caller, List<Entry> entries, string baseUrl, BeforeCommit? beforeCommit, CancellationToken ct)
     {
         // FHIR R4 bundle.html#references: a urn:uuid fullUrl of a create names the resource the server will assign.
         var assigned = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -115,7 +116,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Bundle
                 return Bad($"Bundle.entry[{entry.Index}].fullUrl must be a unique urn:uuid for a create.");
         }
         var writes = entries.Select(e => new TransactionWrite(e.Method, e.Type, e.Id, e.Resource is { } r ? Rewrite(r, assigned) : default, e.IfMatch)).ToList();
-        var result = await store.TransactionAsync(caller.TenantId, writes, ct);
+        var result = await store.TransactionAsync(caller.TenantId, writes, ct, beforeCommit);
         if (result.Error is { } error) return error;
         var stored = result.Value!;
         return BundleResponse("transaction-response", baseUrl, entries.Select((e, i) => (e, (StoredResource?)stored[i], (RecordError?)null)).ToList());

@@ -16,6 +16,21 @@ internal static class AuditedReferences
         foreach (var resource in resources) notes.AddEntity($"{resource.ResourceType}/{resource.Id}");
     }
 
+    /// <summary>
+    /// The store hook that writes the call's audit record inside the write's transaction, as answering
+    /// <paramref name="status"/>: the write and its record commit together or not at all. Null when not audited.
+    /// </summary>
+    public static BeforeCommit? InTransaction(HttpContext http, int status)
+    {
+        if (AuditNotes.Of(http) is not { } notes) return null;
+        return async (connection, transaction, written, ct) =>
+        {
+            foreach (var resource in written) notes.AddEntity($"{resource.ResourceType}/{resource.Id}");
+            await notes.EnlistAsync(connection, transaction, status, ct);
+            return null;
+        };
+    }
+
     public static void Query(HttpContext http, IEnumerable<KeyValuePair<string, string>> parameters)
     {
         if (AuditNotes.Of(http) is not { } notes) return;
@@ -29,7 +44,7 @@ internal static class AuditedReferences
     /// </summary>
     public static void FromBundles(HttpContext http, ReadOnlyMemory<byte> request, string response)
     {
-        if (AuditNotes.Of(http) is not { } notes) return;
+        if (AuditNotes.Of(http) is not { } notes || notes.EnlistedStatus is not null) return;
         using var answer = JsonDocument.Parse(response);
         using var asked = JsonDocument.Parse(request);
         if (!answer.RootElement.TryGetProperty("entry", out var answers) || answers.ValueKind != JsonValueKind.Array) return;

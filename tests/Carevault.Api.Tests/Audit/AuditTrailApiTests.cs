@@ -198,4 +198,63 @@ public sealed class AuditTrailApiTests
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "audit-unavailable");
         Assert.DoesNotContain("Unrecorded", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Writes_WhenTheirRecordCannotBeWritten_AreNotStored(DatabaseProvider provider)
+    {
+        await using var app = await CarevaultApp.StartAsync(provider);
+        var s = await AuditSession.CreateAsync(app);
+        using var client = app.CreateClient();
+        var token = await s.Hospital.GetTokenAsync(client);
+        var db = app.Services.GetRequiredService<Db>();
+        await using (var connection = await db.OpenAsync(default))
+            await connection.ExecuteAsync("DROP TABLE audit_entities");
+
+        var create = Hospital.Get("/fhir/Patient", token);
+        create.Method = HttpMethod.Post;
+        create.Content = new StringContent("""{"resourceType":"Patient","name":[{"family":"Unaudited"}]}""", System.Text.Encoding.UTF8, "application/fhir+json");
+        var response = await client.SendAsync(create);
+
+        Assert.True((int)response.StatusCode >= 500, $"{response.StatusCode}");
+        await using (var connection = await db.OpenAsync(default))
+        {
+            // The record is written in the write's transaction: without it, nothing of the write was committed.
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fhir_resources WHERE tenant_id = @TenantId", new { s.Hospital.TenantId }));
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fhir_history WHERE tenant_id = @TenantId", new { s.Hospital.TenantId }));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Writes_LeaveOneRecordEach_WithTheResourcesTheyTouched(DatabaseProvider provider)
+    {
+        await using var app = await CarevaultApp.StartAsync(provider);
+        var s = await AuditSession.CreateAsync(app);
+        using var client = app.CreateClient();
+        var token = await s.Hospital.GetTokenAsync(client);
+        var id = await AuditSession.CreatePatientAsync(client, token, "Before");
+
+        var update = Hospital.Get($"/fhir/Patient/{id}", token);
+        update.Method = HttpMethod.Put;
+        update.Content = new StringContent($$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"After"}]}""", System.Text.Encoding.UTF8, "application/fhir+json");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(update)).StatusCode);
+        var bundle = Hospital.Get("/fhir", token);
+        bundle.Method = HttpMethod.Post;
+        bundle.Content = new StringContent($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:0b6c1f0e-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","name":[{"family":"New"}]},"request":{"method":"POST","url":"Patient"}},
+              {"request":{"method":"DELETE","url":"Patient/{{{id}}}"}}]}
+            """, System.Text.Encoding.UTF8, "application/fhir+json");
+        var transaction = await client.SendAsync(bundle);
+        Assert.Equal(HttpStatusCode.OK, transaction.StatusCode);
+        var created = (await transaction.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entry")[0].GetProperty("response").GetProperty("location").GetString()!.Split('/')[1];
+        using var auditor = await s.AuditorAsync();
+
+        var writes = (await AuditSession.TrailAsync(auditor)).Where(r => r.GetProperty("type").GetString() is "create" or "update" or "transaction").ToList();
+
+        Assert.Equal([("create", 201), ("update", 200), ("transaction", 200)], writes.Select(r => (r.GetProperty("type").GetString()!, r.GetProperty("status").GetInt32())).ToList());
+        Assert.Equal([$"Patient/{id}"], writes[1].GetProperty("entities").EnumerateArray().Select(e => e.GetString()).ToList());
+        Assert.Equal([$"Patient/{created}", $"Patient/{id}"], writes[2].GetProperty("entities").EnumerateArray().Select(e => e.GetString()).ToList());
+    }
 }

@@ -18,9 +18,8 @@ internal static class Create
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Create, out var call) is { } rejected) return rejected;
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
-        var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct);
+        var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct, AuditedReferences.InTransaction(http, StatusCodes.Status201Created));
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
-        AuditedReferences.Add(http, type, result.Value!.Id);
         return FhirRequest.WriteResult(http, StatusCodes.Status201Created, result.Value!, call.BaseUrl, location: true);
     }
 }

@@ -23,7 +23,7 @@ internal static class Delete
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
         if (!ResourceIds.IsValid(id)) return OperationOutcomes.From(http, RecordError.NotFound(type, "(invalid id)"));
-        var result = await store.DeleteAsync(call.Caller.TenantId, type, id, ifMatch, ct);
+        var result = await store.DeleteAsync(call.Caller.TenantId, type, id, ifMatch, ct, AuditedReferences.InTransaction(http, StatusCodes.Status204NoContent));
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return new FhirResult(StatusCodes.Status204NoContent, null, new Dictionary<string, string> { ["ETag"] = result.Value!.ETag });
     }

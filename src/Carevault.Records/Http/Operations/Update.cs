@@ -26,7 +26,7 @@ internal static class Update
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "The id in the URL is not a valid FHIR id.");
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
-        var result = await store.UpdateAsync(call.Caller.TenantId, type, id, body, ifMatch, ct);
+        var result = await store.UpdateAsync(call.Caller.TenantId, type, id, body, ifMatch, ct, AuditedReferences.InTransaction(http, StatusCodes.Status200OK));
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return FhirRequest.WriteResult(http, StatusCodes.Status200OK, result.Value!, call.BaseUrl, location: false);
     }
