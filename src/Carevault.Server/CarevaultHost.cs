@@ -39,6 +39,8 @@ public static class CarevaultHost
         services.AddCarevaultProblemDetails();
         services.AddCarevaultHardening();
         services.AddCarevaultMetrics();
+        services.AddCarevaultTracing();
+        services.AddCarevaultRequestTimeouts();
         services.AddCarevaultRateLimiting();
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
@@ -66,6 +68,7 @@ public static class CarevaultHost
         app.UseAuthentication();
         app.UseCarevaultRateLimiting();
         app.UseAuthorization();
+        app.UseRequestTimeouts();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().NotAudited("the API description");
         app.UseSwaggerUI(ui =>
