@@ -34,7 +34,8 @@ internal static class AuditApi
         group.MapGet("", SearchAsync).WithName("SearchAudit")
             .WithSummary("The tenant's audit trail, newest first: agent, entity, date (ge/gt/le/lt/eq), outcome, type, count, cursor.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/export", Export).WithName("ExportAudit")
+        // A whole trail can take longer than the default request time limit to stream.
+        group.MapGet("/export", Export).WithName("ExportAudit").DisableRequestTimeout()
             .WithSummary("The tenant's audit trail as NDJSON (one record per line, newest first), with the same filters.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
     }

@@ -257,4 +257,23 @@ public sealed class AuditTrailApiTests
         Assert.Equal([$"Patient/{id}"], writes[1].GetProperty("entities").EnumerateArray().Select(e => e.GetString()).ToList());
         Assert.Equal([$"Patient/{created}", $"Patient/{id}"], writes[2].GetProperty("entities").EnumerateArray().Select(e => e.GetString()).ToList());
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task SignIn_FailuresAreRecordedWithTheirReason_IncludingTheLockout(DatabaseProvider provider)
+    {
+        await using var app = await CarevaultApp.StartAsync(provider);
+        var s = await AuditSession.CreateAsync(app);
+        using var client = app.CreateClient();
+        for (var i = 0; i <= Carevault.Identity.People.Lockout.FreeAttempts + 1; i++) await s.SignInAsync(client, "dr.ada", "wrong password");
+        await s.SignInAsync(client, "nobody");
+        using var auditor = await s.AuditorAsync();
+
+        var details = (await AuditSession.TrailAsync(auditor, "&type=login&outcome=failure")).Select(r => r.GetProperty("detail").GetString()).ToList();
+
+        Assert.Equal("bad-credentials", details[0]);
+        Assert.Contains("lockout", details);
+        Assert.Equal("locked", details[^2]);
+        Assert.Equal("unknown-user", details[^1]);
+    }
 }
