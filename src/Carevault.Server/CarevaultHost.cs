@@ -1,4 +1,6 @@
+using Carevault.Audit;
 using Carevault.Identity;
+using Carevault.Identity.Auditing;
 using Carevault.Ingestion;
 using Carevault.Records;
 using Carevault.Server.Configuration;
@@ -38,12 +40,15 @@ public static class CarevaultHost
         services.AddCarevaultProblemDetails();
         services.AddCarevaultHardening();
         services.AddCarevaultMetrics();
+        services.AddCarevaultTracing();
+        services.AddCarevaultRequestTimeouts();
         services.AddCarevaultRateLimiting();
         services.AddCarevaultStorage(builder.Configuration);
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
         services.AddCarevaultRecords(builder.Configuration);
         services.AddCarevaultIngestion(builder.Configuration);
+        services.AddCarevaultAudit();
         services.AddSingleton<BootstrapAdmin>();
         services.AddHostedService<DatabaseStartup>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -65,8 +70,9 @@ public static class CarevaultHost
         app.UseAuthentication();
         app.UseCarevaultRateLimiting();
         app.UseAuthorization();
+        app.UseRequestTimeouts();
 
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().NotAudited("the API description");
         app.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "docs";
@@ -78,6 +84,7 @@ public static class CarevaultHost
         app.MapCarevaultIdentity();
         app.MapCarevaultRecords();
         app.MapCarevaultIngestion();
+        app.MapCarevaultAudit();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Storage;
 using Carevault.TestKit;
 using Microsoft.AspNetCore.Authorization;
@@ -28,5 +29,30 @@ public sealed class EndpointTests
             .Select(e => e.RoutePattern.RawText)
             .ToList();
         Assert.Empty(undeclared);
+    }
+
+    /// <summary>Every mapped route states whether its calls enter the audit trail (decision 0012).</summary>
+    [Fact]
+    public async Task EveryEndpoint_DeclaresAuditOrExplicitNonAudit()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var factory = new WebApplicationFactory<Carevault.Server.Program>().WithWebHostBuilder(web =>
+            web.ConfigureAppConfiguration(config => config.AddInMemoryCollection(database.Settings())));
+        _ = factory.Server;
+
+        var endpoints = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/fhir/{type}/{id}" && e.Metadata.GetMetadata<AuditedMetadata>()?.Action == AuditAction.Read);
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/api/auth/login" && e.Metadata.GetMetadata<AuditedMetadata>()?.Action == AuditAction.Login);
+        var undeclared = endpoints
+            .Where(e => e.Metadata.GetMetadata<AuditedMetadata>() is null && e.Metadata.GetMetadata<NotAuditedMetadata>() is null)
+            .Select(e => $"{string.Join(",", e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? [])} {e.RoutePattern.RawText}")
+            .ToList();
+        Assert.Empty(undeclared);
+        var both = endpoints
+            .Where(e => e.Metadata.GetMetadata<AuditedMetadata>() is not null && e.Metadata.GetMetadata<NotAuditedMetadata>() is not null)
+            .Select(e => e.RoutePattern.RawText)
+            .ToList();
+        Assert.Empty(both);
     }
 }

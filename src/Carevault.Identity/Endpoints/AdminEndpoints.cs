@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Identity.Clients;
 using Carevault.Identity.People;
@@ -31,7 +32,7 @@ public static class AdminEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin").RequireAuthorization().WithTags("Administration")
+        var admin = app.MapGroup("/api/admin").RequireAuthorization().WithTags("Administration").Audited(AuditAction.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapPost("/tenants", CreateTenantAsync).WithName("CreateTenant").WithSummary("Create a tenant (operators only).")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
@@ -43,7 +44,7 @@ public static class AdminEndpoints
         admin.MapPost("/apps", CreateAppAsync).WithName("CreateApp")
             .WithSummary("Register an app that acts for signed-in people (SMART App Launch): exact redirect URIs; public apps get no secret.")
             .ProducesValidationProblem();
-        admin.MapPost("/clients/{clientId}/rotate-secret", RotateSecretAsync).WithName("RotateClientSecret")
+        admin.MapPost("/clients/{clientId}/rotate-secret", RotateSecretAsync).WithName("RotateClientSecret").Audited(AuditAction.KeyRotation)
             .WithSummary("Replace a client's secret; the old one stops working at once.").ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapPost("/clients/{clientId}/revoke", RevokeClientAsync).WithName("RevokeClient")
             .WithSummary("Revoke a client: it gets no more tokens.").ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authentication;
 using Carevault.Identity.Clients;
 using Carevault.Identity.People;
@@ -29,8 +30,8 @@ public static class AuthorizeEndpoint
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/oauth/authorize").AllowAnonymous().WithTags("OAuth").ExcludeFromDescription();
-        group.MapGet("", ShowAsync).WithName("Authorize");
-        group.MapPost("", DecideAsync).WithName("AuthorizeDecision").DisableAntiforgery(); // validated explicitly below
+        group.MapGet("", ShowAsync).WithName("Authorize").NotAudited("shows the consent page; the decision is recorded");
+        group.MapPost("", DecideAsync).WithName("AuthorizeDecision").DisableAntiforgery().Audited(AuditAction.TokenIssue); // validated explicitly below
     }
 
     static async Task<IResult> ShowAsync(HttpContext http, ClientStore clients, TokenOptions options, IAntiforgery antiforgery, CancellationToken ct)

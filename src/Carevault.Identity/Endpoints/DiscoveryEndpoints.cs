@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -41,7 +42,7 @@ public static class DiscoveryEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/.well-known").AllowAnonymous().WithTags("Discovery");
+        var group = app.MapGroup("/.well-known").AllowAnonymous().WithTags("Discovery").NotAudited("public keys and discovery documents");
         group.MapGet("/jwks.json", JwksAsync).WithName("Jwks").WithSummary("Public keys that verify access tokens.");
         group.MapGet("/smart-configuration", Smart).WithName("SmartConfiguration").WithSummary("SMART on FHIR discovery.");
     }

@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +17,7 @@ public static class MeEndpoint
             .RequireAuthorization()
             .WithTags("Identity")
             .WithName("Me")
+            .NotAudited("describes the caller's own token; no health data, no change")
             .WithSummary("The caller as the token describes it.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Clients;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -64,6 +65,8 @@ internal sealed class OAuthClientRequest
             : (new OAuthClientRequest(form, form["client_id"].ToString(), formSecret), null);
     }
 
+    static string AuditNoteText(string clientId) => clientId.Length > 200 ? clientId[..200] : clientId;
+
     /// <summary>The authenticated, active client, or the RFC's <c>invalid_client</c> answer.</summary>
     public async Task<(Client? Client, JsonHttpResult<OAuthError>? Error)> AuthenticateAsync(HttpContext http, ClientStore clients, CancellationToken ct)
     {
@@ -74,7 +77,12 @@ internal sealed class OAuthClientRequest
                 : Secret.Length == 0 && await clients.FindActiveAsync(ClientId, ct) is { IsPublic: true } publicApp
                     ? publicApp // a public app identifies itself by client_id; PKCE is its proof (checked by the grant)
                     : null;
-        if (client is not null) return (client, null);
+        if (client is not null)
+        {
+            AuditNotes.Of(http)?.Actor = new AuditActor(client.TenantId, client.Id, "client");
+            return (client, null);
+        }
+        AuditNotes.Of(http)?.Actor = new AuditActor(null, AuditNoteText(ClientId), "anonymous");
         // RFC 6749 §5.2: 401 with a challenge for the authentication scheme the endpoint supports.
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"carevault\"";
         return (null, Error(401, "invalid_client", "Client authentication failed."));

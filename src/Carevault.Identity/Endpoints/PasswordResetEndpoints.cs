@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.People;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,10 +20,10 @@ public static class PasswordResetEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth/password-reset").WithTags("Sign-in");
-        group.MapPost("", RequestAsync).AllowAnonymous().WithName("RequestPasswordReset")
+        group.MapPost("", RequestAsync).AllowAnonymous().WithName("RequestPasswordReset").Audited(AuditAction.PasswordReset)
             .WithSummary("Email a single-use reset link to the user, if they exist; the answer is the same either way.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapPost("/confirm", ConfirmAsync).AllowAnonymous().WithName("ConfirmPasswordReset")
+        group.MapPost("/confirm", ConfirmAsync).AllowAnonymous().WithName("ConfirmPasswordReset").Audited(AuditAction.PasswordReset)
             .WithSummary("Set a new password with a reset token; ends every session of the user.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesValidationProblem();
     }

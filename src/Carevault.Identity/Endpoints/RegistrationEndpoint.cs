@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Microsoft.AspNetCore.Builder;
@@ -27,12 +28,14 @@ public static class RegistrationEndpoint
             .AllowAnonymous()
             .WithTags("Sign-in")
             .WithName("AcceptInvitation")
+            .Audited(AuditAction.Registration)
             .WithSummary("Activate an invited account by choosing its password.")
             .ProducesValidationProblem();
         app.MapPost("/api/auth/register", RegisterAsync)
             .AllowAnonymous()
             .WithTags("Sign-in")
             .WithName("Register")
+            .Audited(AuditAction.Registration)
             .WithSummary("Create a patient account, where the tenant allows self-registration.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authentication;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Tokens;
@@ -29,10 +30,10 @@ public static class RevocationEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var oauth = app.MapGroup("/oauth").AllowAnonymous().DisableAntiforgery().WithTags("OAuth");
-        oauth.MapPost("/revoke", RevokeAsync).WithName("Revoke").WithSummary("Revoke an access token issued to the calling client (RFC 7009).")
+        oauth.MapPost("/revoke", RevokeAsync).WithName("Revoke").Audited(AuditAction.TokenRevoke).WithSummary("Revoke an access token issued to the calling client (RFC 7009).")
             .Produces(StatusCodes.Status200OK)
             .Produces<OAuthError>(StatusCodes.Status400BadRequest).Produces<OAuthError>(StatusCodes.Status401Unauthorized);
-        oauth.MapPost("/introspect", IntrospectAsync).WithName("Introspect").WithSummary("Is this token active, and for whom? (RFC 7662)")
+        oauth.MapPost("/introspect", IntrospectAsync).WithName("Introspect").NotAudited("a resource server asks whether a token is live; the token's own issue is recorded").WithSummary("Is this token active, and for whom? (RFC 7662)")
             .Produces<Introspection>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest).Produces<OAuthError>(StatusCodes.Status401Unauthorized);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tokens;
@@ -28,6 +29,7 @@ public static class TokenEndpoint
             .DisableAntiforgery()
             .WithTags("OAuth")
             .WithName("Token")
+            .Audited(AuditAction.TokenIssue)
             .WithSummary("Issue an access token (client_credentials). Body: application/x-www-form-urlencoded.")
             .Produces<TokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
@@ -46,7 +48,7 @@ public static class TokenEndpoint
         var (client, invalid) = await request.AuthenticateAsync(http, clients, ct);
         if (client is null) return invalid!;
         if (grantType == "authorization_code") return await RedeemCodeAsync(request, client, tokens, grants, ct);
-        if (grantType == "refresh_token") return await RefreshAsync(request, client, tokens, grants, ct);
+        if (grantType == "refresh_token") return await RefreshAsync(http, request, client, tokens, grants, ct);
         if (client.IsApp) return OAuthClientRequest.Error(400, "unauthorized_client", "Apps act for a signed-in person: use authorization_code.");
 
         ScopeSet granted;
@@ -75,9 +77,10 @@ public static class TokenEndpoint
         return await IssueUserTokensAsync(client, access, familyId: null, tokens, grants, ct);
     }
 
-    static async Task<IResult> RefreshAsync(OAuthClientRequest request, Client client, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
+    static async Task<IResult> RefreshAsync(HttpContext http, OAuthClientRequest request, Client client, AccessTokens tokens, AuthorizationGrants grants, CancellationToken ct)
     {
-        var rotated = await grants.RotateRefreshTokenAsync(client, request["refresh_token"], ct);
+        var (rotated, reused) = await grants.RotateRefreshTokenWithReasonAsync(client, request["refresh_token"], ct);
+        if (reused) AuditNotes.Of(http)?.Detail = "refresh-token-reuse: the token family is revoked";
         if (rotated is null) return OAuthClientRequest.Error(400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
         var (access, refresh) = rotated.Value;
         var token = await tokens.IssueForUserAsync(access.TenantId, access.UserId, access.Role, access.FhirUser, client.Id, access.Scopes, client.TokenLifetime, ct);

@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +16,7 @@ public static class TotpEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/auth/totp").WithTags("Sign-in");
+        var group = app.MapGroup("/api/auth/totp").WithTags("Sign-in").Audited(AuditAction.SecondFactor);
         group.MapPost("/setup", SetupAsync).RequireAuthorization().WithName("SetUpTotp")
             .WithSummary("Start TOTP enrolment: a new secret (base32) and its otpauth:// URI; pending until confirmed.")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);

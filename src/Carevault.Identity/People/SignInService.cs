@@ -29,7 +29,15 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
         SignInAsync(tenantId, username, password, totpCode: null, ct);
 
     /// <summary>Signs in; when the user has a TOTP second factor, <paramref name="totpCode"/> must be a current, unused code.</summary>
-    public async Task<NewSession?> SignInAsync(string tenantId, string username, string password, string? totpCode, CancellationToken ct)
+    public async Task<NewSession?> SignInAsync(string tenantId, string username, string password, string? totpCode, CancellationToken ct) =>
+        (await AttemptAsync(tenantId, username, password, totpCode, ct)).Session;
+
+    /// <summary>
+    /// <see cref="SignInAsync(string, string, string, string?, CancellationToken)"/>, also saying why a sign-in failed —
+    /// for the audit trail only (<c>unknown-user</c>, <c>not-active</c>, <c>locked</c>, <c>bad-credentials</c>, or
+    /// <c>lockout</c> when this failure locked the account); the caller's answer never differs.
+    /// </summary>
+    public async Task<(NewSession? Session, string? Failure)> AttemptAsync(string tenantId, string username, string password, string? totpCode, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var user = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition("""
@@ -40,7 +48,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
         var now = clock.GetUtcNow();
         var usable = user is not null && user.Status == "active" && user.LockedUntil <= now.ToUnixTimeMilliseconds();
         var verdict = Hasher.VerifyHashedPassword(null!, usable ? user!.PasswordHash : DummyHash, password);
-        if (!usable) return null;
+        if (!usable) return (null, user is null ? "unknown-user" : user.Status != "active" ? "not-active" : "locked");
 
         // A missing or wrong second-factor code is a failed sign-in like a wrong password: same answer, same lockout.
         if (verdict == PasswordVerificationResult.Failed
@@ -51,7 +59,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE users SET failed_logins = @failures, locked_until = @lockedUntil WHERE id = @Id",
                 new { failures, lockedUntil, user.Id }, cancellationToken: ct));
-            return null;
+            return (null, lockedUntil > 0 ? "lockout" : "bad-credentials");
         }
 
         var token = Tokens.RandomToken.New();
@@ -66,7 +74,7 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
             new { hash = Tokens.RandomToken.Hash(token), user.TenantId, user.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
             transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
-        return new NewSession(token, new SignedInUser(user.TenantId, user.Id, user.Username, user.Role), expires);
+        return (new NewSession(token, new SignedInUser(user.TenantId, user.Id, user.Username, user.Role), expires), null);
     }
 
     /// <summary>The user of a live session, or null for an unknown, expired or revoked one, or a disabled user.</summary>

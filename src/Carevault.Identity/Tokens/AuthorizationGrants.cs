@@ -69,9 +69,13 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
     /// Exchanges a refresh token for a new one of the same family. A token already spent revokes the family (someone
     /// holds a copy); revoked, expired or another client's tokens are refused. Null on refusal.
     /// </summary>
-    public async Task<(GrantedAccess Access, string RefreshToken)?> RotateRefreshTokenAsync(Client client, string token, CancellationToken ct)
+    public async Task<(GrantedAccess Access, string RefreshToken)?> RotateRefreshTokenAsync(Client client, string token, CancellationToken ct) =>
+        (await RotateRefreshTokenWithReasonAsync(client, token, ct)).Rotated;
+
+    /// <summary>As <see cref="RotateRefreshTokenAsync"/>; <c>Reused</c> tells the audit trail a spent token came back.</summary>
+    public async Task<((GrantedAccess Access, string RefreshToken)? Rotated, bool Reused)> RotateRefreshTokenWithReasonAsync(Client client, string token, CancellationToken ct)
     {
-        if (token.Length is 0 or > 100) return null;
+        if (token.Length is 0 or > 100) return (null, false);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await db.OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -80,22 +84,22 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
             FROM refresh_tokens r JOIN users u ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.status = 'active'
             WHERE r.token_hash = @hash
             """, new { hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
-        if (row.FamilyId is null || row.ClientId != client.Id) return null;
+        if (row.FamilyId is null || row.ClientId != client.Id) return (null, false);
         if (row.UsedAt is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE refresh_tokens SET revoked_at = @now WHERE family_id = @FamilyId AND revoked_at IS NULL", new { now, row.FamilyId }, transaction, cancellationToken: ct));
             await transaction.CommitAsync(ct);
-            return null;
+            return (null, true);
         }
-        if (row.RevokedAt is not null || row.ExpiresAt <= now || !ScopeSet.TryParse(row.Scopes, out var scopes)) return null;
+        if (row.RevokedAt is not null || row.ExpiresAt <= now || !ScopeSet.TryParse(row.Scopes, out var scopes)) return (null, false);
         var spent = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
-        if (spent != 1) return null;
+        if (spent != 1) return (null, false);
         var access = new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes, row.FhirUser);
         var next = await InsertRefreshAsync(connection, transaction, client, access, row.FamilyId, ct);
         await transaction.CommitAsync(ct);
-        return (access, next);
+        return ((access, next), false);
     }
 
     async Task<string> InsertRefreshAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, Client client, GrantedAccess access, string familyId, CancellationToken ct)

@@ -39,7 +39,8 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         public RecordError? Failure { get; init; }
     }
 
-    /// <param name="beforeCommit">Work of another module committed with a transaction's writes (ingestion marks its job done).</param>
+    /// <param name="beforeCommit">For a transaction: work that commits with its writes or not at all (an ingestion job's
+    /// completion, the audit record). A batch's entries commit one by one, without it.</param>
     public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct, BeforeCommit? beforeCommit = null)
     {
         JsonDocument document;
@@ -77,7 +78,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
             }
             return bundleType == "transaction"
                 ? await TransactionAsync(caller, entries, baseUrl, beforeCommit, ct)
-                : beforeCommit is null ? await BatchAsync(caller, entries, baseUrl, ct) : Bad("Only a transaction commits with other work.");
+                : await BatchAsync(caller, entries, baseUrl, ct);
         }
     }
 

@@ -20,7 +20,8 @@ internal static class FhirRequest
 {
     static readonly HashSet<string> JsonFormats = new(StringComparer.OrdinalIgnoreCase) { "json", "application/json", "application/fhir+json" };
 
-    public static bool IsSupportedType(FhirSpec spec, string type) => spec.FindType(type) is { Kind: FhirTypeKind.Resource, IsAbstract: false } t && t.Name == type;
+    // AuditEvent is rendered from the audit trail by the Audit module (decision 0012): never stored or written here.
+    public static bool IsSupportedType(FhirSpec spec, string type) => spec.FindType(type) is { Kind: FhirTypeKind.Resource, IsAbstract: false } t && t.Name == type && type != "AuditEvent";
 
     public static IReadOnlyCollection<string> SupportedTypes(FhirSpec spec) =>
         spec.Types.Where(t => t is { Kind: FhirTypeKind.Resource, IsAbstract: false }).Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();

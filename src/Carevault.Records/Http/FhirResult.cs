@@ -6,11 +6,13 @@ using Microsoft.AspNetCore.Http;
 namespace Carevault.Records.Http;
 
 /// <summary>A FHIR JSON response (<c>application/fhir+json</c>), with its status and headers; no body for 204/304 or return=minimal.</summary>
-internal sealed class FhirResult(int status, string? body, IReadOnlyDictionary<string, string>? headers = null) : IResult
+internal sealed class FhirResult(int status, string? body, IReadOnlyDictionary<string, string>? headers = null) : IResult, IStatusCodeHttpResult
 {
     public const string ContentType = "application/fhir+json; charset=utf-8";
 
     public int Status => status;
+
+    int? IStatusCodeHttpResult.StatusCode => status;
     public string? Body => body;
 
     public async Task ExecuteAsync(HttpContext httpContext)

@@ -72,7 +72,8 @@ public sealed partial class ResourceStore
         return ToResource(type, row);
     }
 
-    public async Task<RecordResult<StoredResource>> CreateAsync(string tenantId, string type, ReadOnlyMemory<byte> body, CancellationToken ct)
+    /// <param name="beforeCommit">Work that commits with the write or not at all (the audit record, decision 0012).</param>
+    public async Task<RecordResult<StoredResource>> CreateAsync(string tenantId, string type, ReadOnlyMemory<byte> body, CancellationToken ct, BeforeCommit? beforeCommit = null)
     {
         var parsed = _validation.Parse(type, body);
         if (parsed.Error is { } error) return error;
@@ -90,12 +91,18 @@ public sealed partial class ResourceStore
             new { tenantId, type, id, now, body = stored.Body }, transaction, cancellationToken: ct));
         await InsertHistoryAsync(connection, transaction, tenantId, stored, ct);
         await IndexWriter.InsertAsync(connection, transaction, tenantId, type, id, rows, ct);
+        if (beforeCommit is not null && await beforeCommit(connection, transaction, [stored], ct) is { } hookError)
+        {
+            await transaction.RollbackAsync(ct);
+            return hookError;
+        }
         await transaction.CommitAsync(ct);
         return stored;
     }
 
     /// <param name="ifMatch">The version the caller last saw (If-Match); null to overwrite whatever is current.</param>
-    public async Task<RecordResult<StoredResource>> UpdateAsync(string tenantId, string type, string id, ReadOnlyMemory<byte> body, long? ifMatch, CancellationToken ct)
+    public async Task<RecordResult<StoredResource>> UpdateAsync(string tenantId, string type, string id, ReadOnlyMemory<byte> body, long? ifMatch, CancellationToken ct,
+        BeforeCommit? beforeCommit = null)
     {
         var parsed = _validation.Parse(type, body);
         if (parsed.Error is { } error) return error;
@@ -104,14 +111,15 @@ public sealed partial class ResourceStore
         if (!document.RootElement.TryGetProperty("id", out var bodyId) || bodyId.ValueKind != JsonValueKind.String || !bodyId.ValueEquals(id))
             return new RecordError(RecordErrorKind.BadRequest, "invalid", "The body's id must equal the id in the URL.");
         var rows = _indexer.Extract(document.RootElement);
-        return await WriteVersionAsync(tenantId, type, id, ifMatch, (version, now) => ResourceBody.Stamp(document.RootElement, id, version, now), rows, ct);
+        return await WriteVersionAsync(tenantId, type, id, ifMatch, (version, now) => ResourceBody.Stamp(document.RootElement, id, version, now), rows, beforeCommit, ct);
     }
 
-    public async Task<RecordResult<StoredResource>> DeleteAsync(string tenantId, string type, string id, long? ifMatch, CancellationToken ct) =>
-        await WriteVersionAsync(tenantId, type, id, ifMatch, null, null, ct);
+    public async Task<RecordResult<StoredResource>> DeleteAsync(string tenantId, string type, string id, long? ifMatch, CancellationToken ct, BeforeCommit? beforeCommit = null) =>
+        await WriteVersionAsync(tenantId, type, id, ifMatch, null, null, beforeCommit, ct);
 
     /// <summary>Writes the next version (or a deletion when <paramref name="stamp"/> is null), retrying lost races.</summary>
-    async Task<RecordResult<StoredResource>> WriteVersionAsync(string tenantId, string type, string id, long? ifMatch, Func<long, long, string>? stamp, IndexRows? rows, CancellationToken ct)
+    async Task<RecordResult<StoredResource>> WriteVersionAsync(string tenantId, string type, string id, long? ifMatch, Func<long, long, string>? stamp, IndexRows? rows,
+        BeforeCommit? beforeCommit, CancellationToken ct)
     {
         await using var connection = await _db.OpenAsync(ct);
         for (var attempt = 0; ; attempt++)
@@ -120,6 +128,11 @@ public sealed partial class ResourceStore
             var (result, lostRace) = await NextVersionAsync(connection, transaction, tenantId, type, id, ifMatch, stamp, rows, ct);
             if (result.IsSuccess && !lostRace)
             {
+                if (beforeCommit is not null && await beforeCommit(connection, transaction, [result.Value!], ct) is { } hookError)
+                {
+                    await transaction.RollbackAsync(ct);
+                    return hookError;
+                }
                 await transaction.CommitAsync(ct);
                 return result;
             }

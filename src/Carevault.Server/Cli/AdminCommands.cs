@@ -128,7 +128,7 @@ public static class AdminCommands
         return 1;
     }
 
-    static async Task<int> WithServicesAsync(ParseResult parse, Func<ParseResult, Dictionary<string, string?>> namedOptions, Func<IServiceProvider, Task<int>> action)
+    internal static async Task<int> WithServicesAsync(ParseResult parse, Func<ParseResult, Dictionary<string, string?>> namedOptions, Func<IServiceProvider, Task<int>> action)
     {
         var options = namedOptions(parse);
         options.TryAdd("Logging:LogLevel:Default", "Warning"); // a one-shot command's output is its answer, not logs
@@ -136,7 +136,9 @@ public static class AdminCommands
         try
         {
             await app.Services.GetRequiredService<Migrator>().MigrateAsync(TimeProvider.System, CancellationToken.None);
-            return await action(app.Services);
+            var exitCode = await action(app.Services);
+            if (parse.CommandResult.Command.Name != "list") await AuditCommands.RecordAsync(app.Services, parse, exitCode);
+            return exitCode;
         }
         catch (ArgumentException e)
         {

@@ -46,6 +46,7 @@ public static class CarevaultCli
         root.Subcommands.Add(security);
 
         foreach (var command in AdminCommands.Create(NamedOptions)) root.Subcommands.Add(command);
+        root.Subcommands.Add(AuditCommands.Create(NamedOptions));
         return root;
     }
 

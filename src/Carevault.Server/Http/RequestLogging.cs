@@ -18,6 +18,9 @@ public sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogg
         finally
         {
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
+            // The request's trace span (when tracing is on) gets the same safe names: route template, never the path.
+            Activity.Current?.SetTag("http.request.method", context.Request.Method).SetTag("http.route", route)
+                .SetTag("http.response.status_code", context.Response.StatusCode);
             LogRequest(logger, context.Request.Method, route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }

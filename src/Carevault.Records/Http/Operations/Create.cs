@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
 using Carevault.Records.Search;
@@ -13,7 +14,7 @@ namespace Carevault.Records.Http.Operations;
 /// with If-None-Exist a conditional create (<see cref="Conditional"/>).</summary>
 internal static class Create
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate").WithMetadata(ChecksEachTarget.Instance);
+    public static void Map(IEndpointRouteBuilder group) => group.MapPost("/{type}", Handle).WithName("FhirCreate").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Create);
 
     static async Task<IResult> Handle(HttpContext http, string type, ResourceStore store, FhirSpec spec, SearchQueryParser parser, CancellationToken ct)
     {
@@ -22,7 +23,7 @@ internal static class Create
         if (bodyError is not null) return bodyError;
         if (call.Permit.Check(null, body) is { } denied) return OperationOutcomes.From(http, denied);
         if (http.Request.Headers.ContainsKey(Conditional.IfNoneExistHeader)) return await Conditional.CreateAsync(http, call, body, store, spec, parser, ct);
-        var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct);
+        var result = await store.CreateAsync(call.Caller.TenantId, type, body, ct, AuditedReferences.InTransaction(http, StatusCodes.Status201Created));
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return FhirRequest.WriteResult(http, StatusCodes.Status201Created, result.Value!, call.BaseUrl, location: true);
     }

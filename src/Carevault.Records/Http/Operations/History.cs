@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
 using Carevault.Records.Search;
@@ -19,9 +20,9 @@ internal static class History
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/{type}/{id}/_history", (HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            Handle(http, type, id, store, spec, clock, ct)).WithName("FhirHistoryInstance").WithMetadata(ChecksEachTarget.Instance);
+            Handle(http, type, id, store, spec, clock, ct)).WithName("FhirHistoryInstance").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.History);
         group.MapGet("/{type}/_history", (HttpContext http, string type, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            Handle(http, type, null, store, spec, clock, ct)).WithName("FhirHistoryType").WithMetadata(ChecksEachTarget.Instance);
+            Handle(http, type, null, store, spec, clock, ct)).WithName("FhirHistoryType").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.History);
     }
 
     static async Task<IResult> Handle(HttpContext http, string type, string? id, ResourceStore store, FhirSpec spec, TimeProvider clock, CancellationToken ct)
@@ -51,6 +52,7 @@ internal static class History
         var visible = call.Permit.Visible(entries);
         if (id is not null && before is null && visible.Count == 0 && entries.Count > 0)
             return OperationOutcomes.From(http, RecordError.NotFound(type, id));
+        AuditedReferences.Add(http, visible.Select(e => e.Resource));
 
         var path = $"{call.BaseUrl}/{type}" + (id is null ? "" : "/" + id) + "/_history";
         var echo = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Carevault.Fhir.Spec;
 using Carevault.Records.Search;
+using Carevault.Identity.Auditing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,7 +16,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class Metadata
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/metadata", Handle).AllowAnonymous().WithName("FhirMetadata");
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/metadata", Handle).AllowAnonymous().WithName("FhirMetadata").NotAudited("the capability statement: no health data");
 
     static FhirResult Handle(HttpContext http, FhirSpec spec, SearchIndexer indexer, TimeProvider clock)
     {

@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
 using Carevault.Records.Store;
@@ -11,10 +12,11 @@ namespace Carevault.Records.Http.Operations;
 /// <summary>read: <c>GET [base]/[type]/[id]</c> (FHIR R4 http.html#read). 404 unknown (or another tenant's), 410 deleted.</summary>
 internal static class Read
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/{type}/{id}", Handle).WithName("FhirRead").WithMetadata(ChecksEachTarget.Instance);
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/{type}/{id}", Handle).WithName("FhirRead").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Read);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {
+        AuditedReferences.Add(http, type, id);
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Read, out var call) is { } rejected) return rejected;
         if (!ResourceIds.IsValid(id)) return OperationOutcomes.From(http, RecordError.NotFound(type, "(invalid id)"));
         var result = await store.ReadAsync(call.Caller.TenantId, type, id, ct);

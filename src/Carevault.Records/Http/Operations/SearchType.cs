@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
 using Carevault.Records.Search;
@@ -21,14 +22,14 @@ internal static class SearchType
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/{type}", (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
-            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch").WithMetadata(ChecksEachTarget.Instance);
+            HandleAsync(http, type, Pairs(http.Request.Query), store, parser, spec, clock, ct)).WithName("FhirSearch").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Search);
         group.MapPost("/{type}/_search", async (HttpContext http, string type, ResourceStore store, SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct) =>
         {
             if (!http.Request.HasFormContentType)
                 return OperationOutcomes.Create(http, StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
             var form = await http.Request.ReadFormAsync(ct);
             return await HandleAsync(http, type, [.. Pairs(http.Request.Query), .. Pairs(form)], store, parser, spec, clock, ct);
-        }).WithName("FhirSearchPost").DisableAntiforgery().WithMetadata(ChecksEachTarget.Instance);
+        }).WithName("FhirSearchPost").DisableAntiforgery().WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Search);
     }
 
     static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values) =>
@@ -37,12 +38,14 @@ internal static class SearchType
     static async Task<IResult> HandleAsync(HttpContext http, string type, List<KeyValuePair<string, string>> parameters, ResourceStore store,
         SearchQueryParser parser, FhirSpec spec, TimeProvider clock, CancellationToken ct)
     {
+        AuditedReferences.Query(http, parameters);
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out var call) is { } rejected) return rejected;
         var strict = string.Equals(FhirRequest.Prefer(http.Request, "handling"), "strict", StringComparison.OrdinalIgnoreCase);
         var parsed = parser.Parse(type, parameters, strict);
         if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
         var query = call.Permit.Confine(parsed.Value!);
         var page = await store.SearchAsync(call.Caller.TenantId, query, ct, SearchExtras.MayRead(call.Permit.Decider, call.Caller));
+        AuditedReferences.Add(http, page.Resources);
 
         var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();
         echo.AddRange(SearchExtras.Echo(query));

@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Bundles;
 using Microsoft.AspNetCore.Builder;
@@ -12,7 +13,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class Transaction
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapPost("", Handle).WithName("FhirTransaction");
+    public static void Map(IEndpointRouteBuilder group) => group.MapPost("", Handle).WithName("FhirTransaction").Audited(AuditAction.Transaction);
 
     static async Task<IResult> Handle(HttpContext http, BundleProcessor processor, CancellationToken ct)
     {
@@ -21,8 +22,9 @@ internal static class Transaction
         if (caller is null) return OperationOutcomes.Create(http, StatusCodes.Status401Unauthorized, "login", "A valid bearer token is required.");
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
-        var result = await processor.ProcessAsync(caller, body, FhirRequest.BaseUrl(http.Request), ct);
+        var result = await processor.ProcessAsync(caller, body, FhirRequest.BaseUrl(http.Request), ct, AuditedReferences.InTransaction(http, StatusCodes.Status200OK));
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
+        AuditedReferences.FromBundles(http, body, result.Value!);
         return new FhirResult(StatusCodes.Status200OK, result.Value);
     }
 }

@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,7 +12,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class Unmatched
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapFallback("/{**path}", Handle).AllowAnonymous();
+    public static void Map(IEndpointRouteBuilder group) => group.MapFallback("/{**path}", Handle).AllowAnonymous().NotAudited("answers 404/405 without reading or writing anything");
 
     static FhirResult Handle(HttpContext http, FhirSpec spec)
     {
