@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -28,10 +27,19 @@ public sealed partial class JobWorker(JobPipeline pipeline, JobSignal signal, In
             {
                 return;
             }
-            catch (DbException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A database outage: keep polling. Only the type is logged (a provider's message can quote values).
+                // A database outage (or a bug in a claim): keep polling rather than stop the host. Only the type is
+                // logged: a provider's message can quote row values.
                 LogPollFailed(logger, e.GetType().Name);
+                try
+                {
+                    await Task.Delay(options.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
             if (worked) continue;
             try
