@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Ingestion.Jobs;
 using Microsoft.AspNetCore.Builder;
@@ -15,10 +16,10 @@ internal static class IngestionAdminEndpoints
         var group = app.MapGroup("/api/admin").RequireAuthorization().WithTags("Administration")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/quarantine", (HttpContext http, JobStore jobs, string? cursor, CancellationToken ct) => ListAsync(http, jobs, new JobFilter { Quarantined = true, Before = cursor }, ct))
-            .WithName("ListQuarantine").WithSummary("Quarantined report files (kept encrypted, never parsed) with the reason.");
+            .WithName("ListQuarantine").Audited(AuditAction.JobRead).WithSummary("Quarantined report files (kept encrypted, never parsed) with the reason.");
         group.MapGet("/jobs/dead-letters", (HttpContext http, JobStore jobs, string? cursor, CancellationToken ct) => ListAsync(http, jobs, new JobFilter { Status = JobStatus.DeadLetter, Before = cursor }, ct))
-            .WithName("ListDeadLetters").WithSummary("Jobs that failed every attempt.");
-        group.MapPost("/jobs/{id}/retry", RetryAsync).WithName("RetryJob")
+            .WithName("ListDeadLetters").Audited(AuditAction.JobRead).WithSummary("Jobs that failed every attempt.");
+        group.MapPost("/jobs/{id}/retry", RetryAsync).WithName("RetryJob").Audited(AuditAction.Admin)
             .WithSummary("Send a dead-lettered or failed job round again with fresh attempts.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
@@ -34,6 +35,7 @@ internal static class IngestionAdminEndpoints
 
     static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> RetryAsync(string id, HttpContext http, JobStore jobs, JobSignal signal, TimeProvider clock, CancellationToken ct)
     {
+        AuditNotes.Of(http)?.AddEntity($"Job/{id}");
         var caller = IngestionResults.Caller(http);
         if (IngestionResults.Deny(AccessPolicy.Administer(caller, caller.TenantId)) is { } denied) return denied;
         var retried = await jobs.RetryAsync(caller.TenantId, id, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);

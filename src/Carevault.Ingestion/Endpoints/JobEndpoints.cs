@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Identity.Tenants;
 using Carevault.Ingestion.Jobs;
@@ -18,11 +19,11 @@ internal static class JobEndpoints
     {
         var group = app.MapGroup("/api/jobs").RequireAuthorization().WithTags("Reports")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("One ingestion job: state, timestamps, resources or problem.")
+        group.MapGet("/{id}", GetAsync).WithName("GetJob").Audited(AuditAction.JobRead).WithSummary("One ingestion job: state, timestamps, resources or problem.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("", ListAsync).WithName("ListJobs").WithSummary("The tenant's jobs, newest first; filter by status and submitter; keyset paging by cursor.")
+        group.MapGet("", ListAsync).WithName("ListJobs").Audited(AuditAction.JobRead).WithSummary("The tenant's jobs, newest first; filter by status and submitter; keyset paging by cursor.")
             .ProducesValidationProblem();
-        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a pending job (409 once a worker has it).")
+        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelJob").Audited(AuditAction.Admin).WithSummary("Cancel a pending job (409 once a worker has it).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
@@ -31,6 +32,7 @@ internal static class JobEndpoints
 
     static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetAsync(string id, HttpContext http, JobStore jobs, CancellationToken ct)
     {
+        AuditNotes.Of(http)?.AddEntity($"Job/{id}");
         var caller = IngestionResults.Caller(http);
         var job = await jobs.GetAsync(caller.TenantId, id, ct);
         if (job is null) return IngestionResults.NotFound();
@@ -59,6 +61,7 @@ internal static class JobEndpoints
 
     static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> CancelAsync(string id, HttpContext http, JobStore jobs, TimeProvider clock, CancellationToken ct)
     {
+        AuditNotes.Of(http)?.AddEntity($"Job/{id}");
         var caller = IngestionResults.Caller(http);
         var job = await jobs.GetAsync(caller.TenantId, id, ct);
         if (job is null) return IngestionResults.NotFound();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Identity.Tenants;
 using Carevault.Ingestion.Intake;
@@ -29,17 +30,17 @@ internal static partial class ReportEndpoints
     {
         var group = app.MapGroup("/api/reports").RequireAuthorization().WithTags("Reports")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapPost("", UploadAsync).WithName("UploadReport")
+        group.MapPost("", UploadAsync).WithName("UploadReport").Audited(AuditAction.Upload)
             .WithSummary("Submit a report file (HL7 v2, DICOM, PDF, FHIR JSON): 202 with the job; its Location follows it.")
             .WithMetadata(new BodySizeLimit(options.MaxUploadBytes))
             .Produces<JobResponse>(StatusCodes.Status202Accepted).Produces<JobResponse>(StatusCodes.Status200OK)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/{id}/original", OriginalAsync).WithName("GetReportOriginal")
+        group.MapGet("/{id}/original", OriginalAsync).WithName("GetReportOriginal").Audited(AuditAction.Download)
             .WithSummary("The original file, decrypted and checked against its SHA-256; supports Range.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
-        group.MapGet("", ListAsync).WithName("ListReports")
+        group.MapGet("", ListAsync).WithName("ListReports").Audited(AuditAction.JobRead)
             .WithSummary("The hospital's reports, newest first, each with its job, resources and original; ?patient= an identifier or a name.");
     }
 
@@ -59,8 +60,10 @@ internal static partial class ReportEndpoints
             result = await intake.SubmitAsync(caller, http.Request.ContentType, http.Request.Body, ReportMetadata.None, key, ct);
         }
         if (result.Error is { } error) return IngestionResults.From(error);
-        var response = JobResponse.From(result.Job!);
-        var location = $"/api/jobs/{result.Job!.Id}";
+        var job = result.Job!;
+        AuditNotes.Of(http)?.AddEntity($"Job/{job.Id}");
+        var response = JobResponse.From(job);
+        var location = $"/api/jobs/{job.Id}";
         if (result.Replayed)
         {
             http.Response.Headers.Location = location;
@@ -123,6 +126,7 @@ internal static partial class ReportEndpoints
 
     static async Task<IResult> OriginalAsync(string id, HttpContext http, JobStore jobs, EncryptedBlobStore blobs, ILoggerFactory loggers, CancellationToken ct)
     {
+        AuditNotes.Of(http)?.AddEntity($"Job/{id}");
         var caller = IngestionResults.Caller(http);
         var job = await jobs.GetAsync(caller.TenantId, id, ct);
         if (job is null) return IngestionResults.NotFound();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
 using Carevault.Records.Search;
@@ -20,7 +21,7 @@ internal static class CompartmentSearch
 {
     // alpha: "_history", "_search" and "$operation" segments are left to their own routes.
     public static void Map(IEndpointRouteBuilder group) =>
-        group.MapGet("/Patient/{id}/{compartmentType:alpha}", Handle).WithName("FhirCompartmentSearch").WithMetadata(ChecksEachTarget.Instance);
+        group.MapGet("/Patient/{id}/{compartmentType:alpha}", Handle).WithName("FhirCompartmentSearch").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Search);
 
     static async Task<IResult> Handle(HttpContext http, string id, string compartmentType, ResourceStore store, SearchQueryParser parser, FhirSpec spec, FhirAccess access,
         TimeProvider clock, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
@@ -26,8 +27,8 @@ internal static class Conditional
     /// </remarks>
     public static void Map(IEndpointRouteBuilder group)
     {
-        group.MapPut("/{type}", Update).WithName("FhirConditionalUpdate");
-        group.MapDelete("/{type}", Delete).WithName("FhirConditionalDelete");
+        group.MapPut("/{type}", Update).WithName("FhirConditionalUpdate").Audited(AuditAction.Update);
+        group.MapDelete("/{type}", Delete).WithName("FhirConditionalDelete").Audited(AuditAction.Delete);
     }
 
     /// <summary>POST with If-None-Exist; called by <see cref="Create"/> once its checks passed.</summary>

@@ -1,4 +1,5 @@
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
 using Carevault.Records.Store;
@@ -17,7 +18,7 @@ internal static class Patch
 {
     public const string JsonPatchType = "application/json-patch+json";
 
-    public static void Map(IEndpointRouteBuilder group) => group.MapPatch("/{type}/{id}", Handle).WithName("FhirPatch").WithMetadata(ChecksEachTarget.Instance);
+    public static void Map(IEndpointRouteBuilder group) => group.MapPatch("/{type}/{id}", Handle).WithName("FhirPatch").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Update);
 
     static async Task<IResult> Handle(HttpContext http, string type, string id, ResourceStore store, FhirSpec spec, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Access;
@@ -21,7 +22,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class PatientEverything
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/Patient/{id}/$everything", Handle).WithName("FhirPatientEverything").WithMetadata(ChecksEachTarget.Instance);
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/Patient/{id}/$everything", Handle).WithName("FhirPatientEverything").WithMetadata(ChecksEachTarget.Instance).Audited(AuditAction.Search);
 
     static async Task<IResult> Handle(HttpContext http, string id, ResourceStore store, FhirSpec spec, FhirAccess access, TimeProvider clock, CancellationToken ct)
     {

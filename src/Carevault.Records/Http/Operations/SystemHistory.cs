@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Access;
@@ -17,7 +18,7 @@ namespace Carevault.Records.Http.Operations;
 /// </summary>
 internal static class SystemHistory
 {
-    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/_history", Handle).WithName("FhirHistorySystem");
+    public static void Map(IEndpointRouteBuilder group) => group.MapGet("/_history", Handle).WithName("FhirHistorySystem").Audited(AuditAction.History);
 
     static async Task<IResult> Handle(HttpContext http, ResourceStore store, FhirSpec spec, FhirAccess access, TimeProvider clock, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -21,9 +22,9 @@ internal static class Validate
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapPost("/{type}/$validate", (HttpContext http, string type, ResourceValidation validation, ResourceStore store, FhirSpec spec, CancellationToken ct) =>
-            Handle(http, type, null, validation, store, spec, ct)).WithName("FhirValidateType");
+            Handle(http, type, null, validation, store, spec, ct)).WithName("FhirValidateType").Audited(AuditAction.Read);
         group.MapPost("/{type}/{id}/$validate", (HttpContext http, string type, string id, ResourceValidation validation, ResourceStore store, FhirSpec spec, CancellationToken ct) =>
-            Handle(http, type, id, validation, store, spec, ct)).WithName("FhirValidateInstance");
+            Handle(http, type, id, validation, store, spec, ct)).WithName("FhirValidateInstance").Audited(AuditAction.Read);
     }
 
     static async Task<IResult> Handle(HttpContext http, string type, string? id, ResourceValidation validation, ResourceStore store, FhirSpec spec, CancellationToken ct)
