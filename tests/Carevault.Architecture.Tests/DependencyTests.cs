@@ -36,7 +36,7 @@ public sealed class DependencyTests
     [InlineData("Carevault.Identity", new[] { "Carevault.Storage", "Carevault.Crypto" })]
     [InlineData("Carevault.Records", new[] { "Carevault.Fhir", "Carevault.Identity", "Carevault.Storage", "Carevault.Crypto" })]
     [InlineData("Carevault.Mllp", new[] { "Carevault.Hl7v2" })]
-    [InlineData("Carevault.Ingestion", new[] { "Carevault.Records", "Carevault.Fhir", "Carevault.Identity", "Carevault.Storage", "Carevault.Crypto", "Carevault.Pdf", "Carevault.Ingestion.Mapping" })]
+    [InlineData("Carevault.Ingestion", new[] { "Carevault.Records", "Carevault.Fhir", "Carevault.Identity", "Carevault.Storage", "Carevault.Crypto", "Carevault.Pdf", "Carevault.Ingestion.Mapping", "Carevault.Mllp", "Carevault.Hl7v2" })]
     [InlineData("Carevault.Audit", new[] { "Carevault.Identity", "Carevault.Storage", "Carevault.Crypto" })]
     public void Module_ReferencesOnlyModulesBelowIt(string name, string[] allowed)
     {

@@ -32,6 +32,8 @@ public sealed partial class ConfigurationReport
         c => EmailOptions.Read(c, StorageSettings.From(c)),
         c => TokenOptions.From(c),
         c => PasswordResetOptions.From(c),
+        c => Carevault.Ingestion.IngestionOptions.From(c),
+        c => Carevault.Ingestion.Mllp.MllpIntakeOptions.From(c),
     ];
 
     public static ConfigurationReport Create(IConfigurationRoot configuration)

@@ -53,9 +53,18 @@ public sealed class TenantIsolationTests
         ["POST /api/admin/users"] = "creates in the caller's tenant",
         ["POST /api/admin/invitations"] = "creates in the caller's tenant",
         ["POST /api/reports/"] = "creates a job in the caller's tenant",
+        ["POST /fhir/{type}/$validate"] = "validates the request body; reads and stores nothing",
+        ["POST /fhir/AuditEvent/"] = "405 for every caller: the trail is written by the server alone",
+        ["PUT /fhir/AuditEvent/"] = "405 for every caller",
+        ["PATCH /fhir/AuditEvent/"] = "405 for every caller",
+        ["DELETE /fhir/AuditEvent/"] = "405 for every caller",
+        ["POST /fhir/AuditEvent/{id}"] = "405 for every caller",
+        ["PUT /fhir/AuditEvent/{id}"] = "405 for every caller",
+        ["PATCH /fhir/AuditEvent/{id}"] = "405 for every caller",
+        ["DELETE /fhir/AuditEvent/{id}"] = "405 for every caller",
     };
 
-    sealed record TenantSetup(string Id, Hospital Hospital, string Token, HttpClient Admin, string DoctorUserId);
+    sealed record TenantSetup(string Id, Hospital Hospital, string Token, HttpClient Admin, HttpClient Auditor, string DoctorUserId);
 
     static async Task<TenantSetup> CreateTenantAsync(CarevaultApp app)
     {
@@ -63,10 +72,13 @@ public sealed class TenantIsolationTests
         var users = app.Services.GetRequiredService<UserStore>();
         await users.CreateAsync(hospital.TenantId, "admin", Password, Roles.Admin, default);
         var doctor = await users.CreateAsync(hospital.TenantId, "doctor", Password, Roles.Doctor, default);
+        await users.CreateAsync(hospital.TenantId, "auditor", Password, Roles.Auditor, default);
         var admin = app.CreateClient();
         (await admin.PostAsJsonAsync("/api/auth/login", new { tenant = hospital.TenantId, username = "admin", password = Password })).EnsureSuccessStatusCode();
+        var auditor = app.CreateClient();
+        (await auditor.PostAsJsonAsync("/api/auth/login", new { tenant = hospital.TenantId, username = "auditor", password = Password })).EnsureSuccessStatusCode();
         using var anonymous = app.CreateClient();
-        return new TenantSetup(hospital.TenantId, hospital, await hospital.GetTokenAsync(anonymous), admin, doctor!.Id);
+        return new TenantSetup(hospital.TenantId, hospital, await hospital.GetTokenAsync(anonymous), admin, auditor, doctor!.Id);
     }
 
     static HttpRequestMessage Fhir(HttpMethod method, string path, string token, string? body = null)
@@ -111,6 +123,8 @@ public sealed class TenantIsolationTests
         var uploaded = await SendAsync(http, upload);
         Assert.Equal(HttpStatusCode.Accepted, uploaded.Status);
         var jobId = JsonDocument.Parse(uploaded.Body).RootElement.GetProperty("jobId").GetString()!;
+        var trail = JsonDocument.Parse(await a.Auditor.GetStringAsync(new Uri("/fhir/AuditEvent?_count=1", UriKind.Relative))).RootElement;
+        var auditEventId = trail.GetProperty("entry")[0].GetProperty("resource").GetProperty("id").GetString()!;
 
         var probes = new Dictionary<string, Func<Task>>
         {
@@ -223,6 +237,27 @@ public sealed class TenantIsolationTests
                 var listed = await b.Admin.GetAsync(new Uri("/api/admin/jobs/dead-letters", UriKind.Relative));
                 Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
                 Assert.DoesNotContain(jobId, await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            },
+            ["POST /fhir/{type}/{id}/$validate"] = () => AssertUnrevealedAsync("$validate", id => Fhir(HttpMethod.Post, $"/fhir/Patient/{id}/$validate", b.Token,
+                $$$"""{"resourceType":"Patient","id":"{{{id}}}"}"""), patientId, http),
+            ["GET /fhir/AuditEvent/{id}"] = () => AssertUnrevealedAsync("audit-event", id => new HttpRequestMessage(HttpMethod.Get, $"/fhir/AuditEvent/{id}"), auditEventId, b.Auditor),
+            ["GET /fhir/AuditEvent/"] = async () =>
+            {
+                var listed = await b.Auditor.GetStringAsync(new Uri($"/fhir/AuditEvent?entity=Patient/{patientId}", UriKind.Relative));
+                Assert.DoesNotContain(auditEventId, listed, StringComparison.Ordinal);
+                Assert.Equal(0, EntryCount(listed));
+            },
+            ["GET /api/audit/"] = async () =>
+            {
+                var listed = await b.Auditor.GetStringAsync(new Uri("/api/audit", UriKind.Relative));
+                Assert.DoesNotContain(patientId, listed, StringComparison.Ordinal);
+                Assert.DoesNotContain(jobId, listed, StringComparison.Ordinal);
+            },
+            ["GET /api/audit/export"] = async () =>
+            {
+                var exported = await b.Auditor.GetStringAsync(new Uri("/api/audit/export", UriKind.Relative));
+                Assert.DoesNotContain(patientId, exported, StringComparison.Ordinal);
+                Assert.DoesNotContain(a.Id, exported, StringComparison.Ordinal);
             },
             ["GET /api/admin/clients"] = async () =>
             {
