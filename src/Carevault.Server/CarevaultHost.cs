@@ -1,4 +1,5 @@
 using Carevault.Identity;
+using Carevault.Portal;
 using Carevault.Records;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
@@ -42,6 +43,7 @@ public static class CarevaultHost
         services.AddCarevaultHealth();
         services.AddCarevaultIdentity(builder.Configuration);
         services.AddCarevaultRecords(builder.Configuration);
+        services.AddCarevaultPortal();
         services.AddSingleton<BootstrapAdmin>();
         services.AddHostedService<DatabaseStartup>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -75,6 +77,7 @@ public static class CarevaultHost
         app.MapCarevaultMetrics();
         app.MapCarevaultIdentity();
         app.MapCarevaultRecords();
+        app.MapCarevaultPortal();
         return app;
     }
 

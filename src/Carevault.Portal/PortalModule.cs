@@ -1,0 +1,56 @@
+using Carevault.Portal.Components;
+using Carevault.Portal.Records;
+using Carevault.Portal.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Carevault.Portal;
+
+/// <summary>
+/// The web portal's entry: Blazor pages rendered on the server by the same process as the APIs.
+/// Structural considerations (docs/decisions/0013-portal-rendering.md): pages are static server-side rendered
+/// (no circuit, no WebSocket); every form is a plain HTML post with an anti-forgery token, validated on the server;
+/// pages call the identity module's services and read clinical data only through <see cref="IPortalRecords"/>, which
+/// applies <c>AccessPolicy</c> and finds the caller's Patient through <see cref="IPatientLink"/> (the seam for the
+/// fhirUser link). No page takes a record id or health data in its URL.
+/// </summary>
+public static class PortalModule
+{
+    /// <summary>Pages that take a password or a secret link, by route, with the endpoint name the rate limiter knows.</summary>
+    public static readonly IReadOnlyDictionary<string, string> CredentialPages = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["/login"] = "PortalSignIn",
+        ["/forgot-password"] = "PortalRequestPasswordReset",
+        ["/reset-password"] = "PortalConfirmPasswordReset",
+        ["/accept-invitation"] = "PortalAcceptInvitation",
+    };
+
+    public static IServiceCollection AddCarevaultPortal(this IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(PortalPolicies.Add);
+        services.AddSingleton<IPatientLink, IdentifierPatientLink>();
+        services.AddSingleton<IPortalRecords, PortalRecords>();
+        return services;
+    }
+
+    /// <summary>Maps the pages and their static files; call after authentication and authorization.</summary>
+    public static WebApplication MapCarevaultPortal(this WebApplication app)
+    {
+        // Razor component endpoints carry anti-forgery metadata: this middleware validates every form post.
+        app.UseAntiforgery();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().Add(endpoint =>
+        {
+            // Named so the credential rate limit (per client address, strictest) covers the pages that check passwords.
+            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } route } && CredentialPages.TryGetValue(route, out var name))
+                endpoint.Metadata.Add(new EndpointNameMetadata(name));
+        });
+        return app;
+    }
+}
