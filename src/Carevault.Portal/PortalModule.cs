@@ -3,6 +3,7 @@ using Carevault.Portal.Records;
 using Carevault.Portal.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,18 @@ public static class PortalModule
         services.AddSingleton<IPatientLink, IdentifierPatientLink>();
         services.AddSingleton<IPortalRecords, PortalRecords>();
         return services;
+    }
+
+    /// <summary>
+    /// Serves the portal's files (under <c>_content/Carevault.Portal/</c>) from a build as well as from a publish: a
+    /// published server has them in its wwwroot, a built one (<c>dotnet run</c>, tests) finds them through the build's
+    /// static-web-assets manifest, which ASP.NET reads by itself only in the Development environment. Call once the
+    /// application name is final.
+    /// </summary>
+    public static WebApplicationBuilder UseCarevaultPortalAssets(this WebApplicationBuilder builder)
+    {
+        StaticWebAssetsLoader.UseStaticWebAssets(builder.Environment, builder.Configuration);
+        return builder;
     }
 
     /// <summary>Maps the pages and their static files; call after authentication and authorization.</summary>

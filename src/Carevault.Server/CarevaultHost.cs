@@ -54,6 +54,7 @@ public static class CarevaultHost
         }));
 
         configure?.Invoke(builder);
+        builder.UseCarevaultPortalAssets();
         var app = builder.Build();
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
