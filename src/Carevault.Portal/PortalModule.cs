@@ -2,6 +2,7 @@ using Carevault.Portal.Components;
 using Carevault.Portal.Records;
 using Carevault.Portal.Security;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Microsoft.AspNetCore.Http;
@@ -49,6 +50,9 @@ public static class PortalModule
     public static WebApplicationBuilder UseCarevaultPortalAssets(this WebApplicationBuilder builder)
     {
         StaticWebAssetsLoader.UseStaticWebAssets(builder.Environment, builder.Configuration);
+        // Without this, a built server maps a catch-all "{**path:file}" route that answers for files missing from the
+        // manifest; every route here must declare who may call it, and an unknown path keeps its problem+json 404.
+        builder.Configuration["DisableStaticAssetNotFoundRuntimeFallback"] = "true";
         return builder;
     }
 
@@ -61,8 +65,10 @@ public static class PortalModule
         app.MapRazorComponents<App>().Add(endpoint =>
         {
             // Named so the credential rate limit (per client address, strictest) covers the pages that check passwords.
-            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } route } && CredentialPages.TryGetValue(route, out var name))
-                endpoint.Metadata.Add(new EndpointNameMetadata(name));
+            if (endpoint is not RouteEndpointBuilder { RoutePattern.RawText: { } route }) return;
+            if (CredentialPages.TryGetValue(route, out var name)) endpoint.Metadata.Add(new EndpointNameMetadata(name));
+            // The framework's redirect helper for enhanced navigation (unused: no blazor.web.js) is public and holds no data.
+            if (route == "/_framework/opaque-redirect") endpoint.Metadata.Add(new AllowAnonymousAttribute());
         });
         return app;
     }

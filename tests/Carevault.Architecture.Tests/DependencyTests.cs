@@ -28,6 +28,7 @@ public sealed class DependencyTests
     [InlineData("Carevault.Storage", new[] { "Carevault.Crypto" })]
     [InlineData("Carevault.Identity", new[] { "Carevault.Storage", "Carevault.Crypto" })]
     [InlineData("Carevault.Records", new[] { "Carevault.Fhir", "Carevault.Identity", "Carevault.Storage", "Carevault.Crypto" })]
+    [InlineData("Carevault.Portal", new[] { "Carevault.Records", "Carevault.Fhir", "Carevault.Identity", "Carevault.Storage", "Carevault.Crypto" })]
     public void Module_ReferencesOnlyModulesBelowIt(string name, string[] allowed)
     {
         var modules = Load(name).GetReferencedAssemblies().Select(a => a.Name!).Where(r => r.StartsWith("Carevault.", StringComparison.Ordinal));

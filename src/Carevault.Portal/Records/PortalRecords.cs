@@ -14,8 +14,13 @@ namespace Carevault.Portal.Records;
 /// </summary>
 public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser, IPatientLink link) : IPortalRecords
 {
-    /// <summary>How many entries of each list a dashboard shows.</summary>
+    /// <summary>How many entries of each list a dashboard shows, newest first.</summary>
     public const int ListSize = 50;
+
+    /// <summary>How many entries of one kind are read to find the newest (TODO: _sort in the record store).</summary>
+    public const int MaxScanned = 1000;
+
+    const int PageSize = 200;
 
     static readonly Ownership OwnCompartment = new() { InCallersCompartment = true };
 
@@ -25,10 +30,10 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser,
         return new MyRecord
         {
             Linked = true,
-            Conditions = (await SearchAsync(caller, "Condition", patientId, [], ct)).Select(ToCondition).OrderByDescending(e => e.When).ToList(),
-            Allergies = (await SearchAsync(caller, "AllergyIntolerance", patientId, [], ct)).Select(ToAllergy).OrderByDescending(e => e.When).ToList(),
-            Encounters = (await SearchAsync(caller, "Encounter", patientId, [], ct)).Select(ToEncounter).OrderByDescending(e => e.When).ToList(),
-            LabResults = (await SearchAsync(caller, "Observation", patientId, [new("category", "laboratory")], ct)).Select(ToLabResult).OrderByDescending(e => e.When).ToList(),
+            Conditions = (await SearchAsync(caller, "Condition", patientId, [], ct)).Select(ToCondition).OrderByDescending(e => e.When).Take(ListSize).ToList(),
+            Allergies = (await SearchAsync(caller, "AllergyIntolerance", patientId, [], ct)).Select(ToAllergy).OrderByDescending(e => e.When).Take(ListSize).ToList(),
+            Encounters = (await SearchAsync(caller, "Encounter", patientId, [], ct)).Select(ToEncounter).OrderByDescending(e => e.When).Take(ListSize).ToList(),
+            LabResults = (await SearchAsync(caller, "Observation", patientId, [new("category", "laboratory")], ct)).Select(ToLabResult).OrderByDescending(e => e.When).Take(ListSize).ToList(),
         };
     }
 
@@ -38,12 +43,21 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser,
         var parameters = new List<KeyValuePair<string, string>>(criteria)
         {
             new("patient", "Patient/" + patientId),
-            new("_count", ListSize.ToString(CultureInfo.InvariantCulture)),
+            new("_count", PageSize.ToString(CultureInfo.InvariantCulture)),
         };
-        var query = parser.Parse(type, parameters, strict: true);
-        if (query.Error is { } error) throw new InvalidOperationException($"The portal's {type} search is not valid: {error.Message}");
-        var page = await store.SearchAsync(caller.TenantId, query.Value!, ct);
-        return page.Resources.Select(r => Parse(r.Body)).ToList();
+        var parsed = parser.Parse(type, parameters, strict: true);
+        if (parsed.Error is { } error) throw new InvalidOperationException($"The portal's {type} search is not valid: {error.Message}");
+        // Search pages come in id (creation) order and the store has no _sort yet: read up to MaxScanned entries and let
+        // the caller keep the newest by their clinical date.
+        var found = new List<JsonElement>();
+        var query = parsed.Value!;
+        while (true)
+        {
+            var page = await store.SearchAsync(caller.TenantId, query, ct);
+            found.AddRange(page.Resources.Select(r => Parse(r.Body)));
+            if (page.NextAfter is null || found.Count >= MaxScanned) return found;
+            query = query with { After = page.NextAfter };
+        }
     }
 
     static JsonElement Parse(string body)

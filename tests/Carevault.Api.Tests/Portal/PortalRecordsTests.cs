@@ -100,4 +100,28 @@ public sealed class PortalRecordsTests
         Assert.Contains("No visits are recorded.", html, StringComparison.Ordinal);
         Assert.Contains("No lab results yet.", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task MyRecord_WithMoreLabsThanAPage_ShowsTheNewestFirst()
+    {
+        await using var app = await CarevaultApp.StartAsync(DatabaseProvider.Sqlite);
+        var tenant = "h-" + Guid.NewGuid().ToString("N")[..12];
+        await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, "Hospital", default);
+        var user = await app.Services.GetRequiredService<UserStore>().CreateAsync(tenant, "pat", Password, Roles.Patient, default);
+        var store = app.Services.GetRequiredService<ResourceStore>();
+        var mine = await CreateAsync(store, tenant, "Patient", Patient(user!.Id, "Mine"));
+        var first = new DateOnly(2023, 1, 1);
+        var count = PortalRecords.ListSize + 10;
+        for (var i = 0; i < count; i++)
+            await CreateAsync(store, tenant, "Observation", Lab(mine, 4.0m, first.AddDays(i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        using var browser = PortalBrowser.Open(app);
+        (await browser.SignInAsync(tenant, "pat", Password)).Dispose();
+
+        var (_, html) = await browser.GetAsync("/my-record");
+
+        var rows = html[html.IndexOf("<tbody>", StringComparison.Ordinal)..].Split("<tr", StringSplitOptions.None)[1..];
+        Assert.Equal(PortalRecords.ListSize, rows.Length);
+        Assert.Contains(first.AddDays(count - 1).ToString("d MMM yyyy", System.Globalization.CultureInfo.InvariantCulture), rows[0], StringComparison.Ordinal);
+        Assert.Contains(first.AddDays(count - PortalRecords.ListSize).ToString("d MMM yyyy", System.Globalization.CultureInfo.InvariantCulture), rows[^1], StringComparison.Ordinal);
+    }
 }

@@ -65,7 +65,7 @@ public sealed class TenantIsolationTests
     static bool IsPortalPageOrFile(string route)
     {
         var path = route[(route.IndexOf(' ', StringComparison.Ordinal) + 1)..];
-        return PortalPages.Contains(path) || path.StartsWith("_content/Carevault.Portal/", StringComparison.Ordinal) || path == "{**path:file}";
+        return PortalPages.Contains(path) || path.StartsWith("_content/Carevault.Portal/", StringComparison.Ordinal);
     }
 
     sealed record TenantSetup(string Id, Hospital Hospital, string Token, HttpClient Admin, string DoctorUserId);
