@@ -54,7 +54,10 @@ public sealed partial class PortalSignInTests
             Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync(new Uri("/" + src.TrimStart('/'), UriKind.Relative))).StatusCode);
         }
         var css = Regex.Match(html, "<link rel=\"stylesheet\" href=\"(?<h>[^\"]+)\"").Groups["h"].Value;
-        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync(new Uri("/" + css, UriKind.Relative))).StatusCode);
+        Assert.StartsWith("/_content/Carevault.Portal/", css, StringComparison.Ordinal);
+        using var stylesheet = await browser.Http.GetAsync(new Uri(css, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, stylesheet.StatusCode);
+        Assert.Contains(":focus-visible", await stylesheet.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory]
