@@ -54,6 +54,8 @@ public static class CarevaultHost
         }));
 
         configure?.Invoke(builder);
+        // The portal's files are listed in "<application>.staticwebassets.*.json" beside this assembly, whoever hosts it.
+        builder.Environment.ApplicationName = typeof(CarevaultHost).Assembly.GetName().Name!;
         builder.UseCarevaultPortalAssets();
         var app = builder.Build();
         app.UseMiddleware<CorrelationIdMiddleware>();
