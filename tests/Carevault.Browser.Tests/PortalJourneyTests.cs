@@ -12,7 +12,8 @@ namespace Carevault.Browser.Tests;
 public sealed class PortalJourneyTests(ChromiumFixture chromium)
 {
     const string Password = "a long enough passphrase";
-    static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    // Generous: sign-in hashes a password (PBKDF2) and the test machine is shared.
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     static async Task<string> TenantAsync(PortalHost host, bool allowRegistration = false)
     {
