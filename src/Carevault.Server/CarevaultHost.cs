@@ -2,6 +2,7 @@ using Carevault.Audit;
 using Carevault.Identity;
 using Carevault.Identity.Auditing;
 using Carevault.Ingestion;
+using Carevault.Portal;
 using Carevault.Records;
 using Carevault.Server.Configuration;
 using Carevault.Server.Health;
@@ -49,6 +50,7 @@ public static class CarevaultHost
         services.AddCarevaultRecords(builder.Configuration);
         services.AddCarevaultIngestion(builder.Configuration);
         services.AddCarevaultAudit();
+        services.AddCarevaultPortal();
         services.AddSingleton<BootstrapAdmin>();
         services.AddHostedService<DatabaseStartup>();
         services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
@@ -59,6 +61,9 @@ public static class CarevaultHost
         }));
 
         configure?.Invoke(builder);
+        // The portal's files are listed in "<application>.staticwebassets.*.json" beside this assembly, whoever hosts it.
+        builder.Environment.ApplicationName = typeof(CarevaultHost).Assembly.GetName().Name!;
+        builder.UseCarevaultPortalAssets();
         var app = builder.Build();
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
@@ -85,6 +90,7 @@ public static class CarevaultHost
         app.MapCarevaultRecords();
         app.MapCarevaultIngestion();
         app.MapCarevaultAudit();
+        app.MapCarevaultPortal();
         return app;
     }
 

@@ -68,6 +68,17 @@ public sealed class UserStore(Db db, TimeProvider clock)
             "SELECT role FROM users WHERE tenant_id = @tenantId AND id = @userId", new { tenantId, userId }, cancellationToken: ct));
     }
 
+    /// <summary>The tenant's people by username, at most <paramref name="limit"/> of them (the portal's user list).</summary>
+    public async Task<IReadOnlyList<User>> ListAsync(string tenantId, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var users = await connection.QueryAsync<User>(new CommandDefinition("""
+            SELECT id AS Id, tenant_id AS TenantId, username AS Username, role AS Role, status AS Status, email AS Email
+            FROM users WHERE tenant_id = @tenantId ORDER BY username LIMIT @limit
+            """, new { tenantId, limit }, cancellationToken: ct));
+        return users.AsList();
+    }
+
     /// <summary>Disables or re-enables a user; disabling ends their sessions at the next request. False when not found.</summary>
     public async Task<bool> SetActiveAsync(string tenantId, string userId, bool active, CancellationToken ct)
     {

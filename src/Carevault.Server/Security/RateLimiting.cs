@@ -19,6 +19,8 @@ public static class RateLimiting
 {
     static readonly HashSet<string> CredentialEndpoints = new(StringComparer.Ordinal) { "Token", "SignIn", "RequestPasswordReset", "ConfirmPasswordReset" };
 
+    static bool IsCredentialEndpoint(string name) => CredentialEndpoints.Contains(name) || Portal.PortalModule.CredentialPages.Values.Contains(name);
+
     /// <summary>One token bucket: up to <see cref="Burst"/> requests at once, refilled by <see cref="PermitsPerSecond"/>.</summary>
     public sealed record Bucket(int Burst, int PermitsPerSecond)
     {
@@ -61,7 +63,7 @@ public static class RateLimiting
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 var ip = context.Connection.RemoteIpAddress?.ToString() ?? "local"; // null: Unix socket or in-process
-                if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>() is { } name && CredentialEndpoints.Contains(name.EndpointName))
+                if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>() is { } name && IsCredentialEndpoint(name.EndpointName))
                     return RateLimitPartition.GetTokenBucketLimiter("credentials:" + ip, _ => limits.Credentials.Options());
                 if (context.User.Identity?.IsAuthenticated == true)
                 {
