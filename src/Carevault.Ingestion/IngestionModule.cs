@@ -3,7 +3,6 @@ using Carevault.Ingestion.Intake;
 using Carevault.Ingestion.Jobs;
 using Carevault.Ingestion.Mllp;
 using Carevault.Ingestion.Processing;
-using Carevault.Mllp;
 using Carevault.Records.Bundles;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
@@ -44,14 +43,8 @@ public static class IngestionModule
             sp.GetRequiredService<ConsentCheck>(), sp.GetServices<IReportProcessor>(), sp.GetRequiredService<IngestionOptions>(), sp.GetRequiredService<IngestionMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JobPipeline>>()));
         services.AddHostedService<JobWorker>();
-        if (MllpIntakeOptions.From(configuration) is { } mllp)
-        {
-            services.AddSingleton(mllp);
-            services.AddSingleton<MllpIntake>();
-            services.AddSingleton(sp => new MllpListener(mllp.Listener, sp.GetRequiredService<MllpIntake>().HandleAsync,
-                sp.GetRequiredService<ILogger<MllpListener>>(), sp.GetRequiredService<TimeProvider>()));
-            services.AddHostedService(sp => sp.GetRequiredService<MllpListener>());
-        }
+        services.AddSingleton<MllpIntake.Service>();
+        services.AddHostedService(sp => sp.GetRequiredService<MllpIntake.Service>());
         return services;
     }
 

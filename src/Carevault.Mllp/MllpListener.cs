@@ -33,6 +33,7 @@ public sealed class MllpListener : IHostedService, IAsyncDisposable
     private X509Certificate2? _certificate;
     private TcpListener? _listener;
     private Task? _acceptLoop;
+    private int _disposed;
 
     /// <summary>Creates a listener; <see cref="StartAsync"/> binds it.</summary>
     public MllpListener(
@@ -105,6 +106,12 @@ public sealed class MllpListener : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a host may dispose its services more than once (the test host does).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stopping.Dispose();
         _slots.Dispose();

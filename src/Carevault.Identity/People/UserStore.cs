@@ -73,7 +73,7 @@ public sealed class UserStore(Db db, TimeProvider clock)
     {
         await using var connection = await db.OpenAsync(ct);
         var users = await connection.QueryAsync<User>(new CommandDefinition("""
-            SELECT id AS Id, tenant_id AS TenantId, username AS Username, role AS Role, status AS Status, email AS Email
+            SELECT id AS Id, tenant_id AS TenantId, username AS Username, role AS Role, status AS Status, email AS Email, fhir_user AS FhirUser
             FROM users WHERE tenant_id = @tenantId ORDER BY username LIMIT @limit
             """, new { tenantId, limit }, cancellationToken: ct));
         return users.AsList();

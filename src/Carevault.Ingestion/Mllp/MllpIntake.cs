@@ -5,6 +5,8 @@ using Carevault.Identity.Tenants;
 using Carevault.Ingestion.Intake;
 using Carevault.Mllp;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Carevault.Ingestion.Mllp;
 
@@ -43,6 +45,27 @@ public sealed record MllpIntakeOptions(MllpOptions Listener, string ClientId)
 /// </summary>
 internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpIntakeOptions options, TimeProvider clock)
 {
+    /// <summary>The service that runs the listener when <c>Mllp:Port</c> is configured (read at start, like the host's other settings).</summary>
+    internal sealed class Service(IConfiguration configuration, ReportIntake intake, ClientStore clients, TimeProvider clock, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    {
+        MllpListener? _listener;
+
+        /// <summary>The bound endpoint; null when the listener is off or not started.</summary>
+        public System.Net.IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (MllpIntakeOptions.From(configuration) is not { } options) return Task.CompletedTask;
+            var handler = new MllpIntake(intake, clients, options, clock);
+            _listener = new MllpListener(options.Listener, handler.HandleAsync, loggers.CreateLogger<MllpListener>(), clock);
+            return _listener.StartAsync(cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => _listener?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+
+        public ValueTask DisposeAsync() => _listener?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
     public async Task<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
         var parsed = Hl7v2Parser.Parse(bytes);

@@ -39,7 +39,7 @@ public sealed class MllpIntakeTests(IngestionApps apps) : IClassFixture<Ingestio
         var first = await apps.WorkingAsync(provider);
         var (_, clientId, http) = await first.NewHospitalAsync();
         await using var mllp = IngestionApp.StartBeside(first, new Dictionary<string, string?> { ["Mllp:Port"] = "0", ["Mllp:ClientId"] = clientId });
-        var port = mllp.Services.GetRequiredService<MllpListener>().LocalEndPoint!.Port;
+        var port = mllp.Services.GetRequiredService<Carevault.Ingestion.Mllp.MllpIntake.Service>().LocalEndPoint!.Port;
 
         var ack = await ExchangeAsync(port, Oru);
         var resent = await ExchangeAsync(port, Oru);

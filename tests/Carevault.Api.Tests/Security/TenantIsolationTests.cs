@@ -254,24 +254,29 @@ public sealed class TenantIsolationTests
             },
             ["POST /fhir/{type}/{id}/$validate"] = () => AssertUnrevealedAsync("$validate", id => Fhir(HttpMethod.Post, $"/fhir/Patient/{id}/$validate", b.Token,
                 $$$"""{"resourceType":"Patient","id":"{{{id}}}"}"""), patientId, http),
-            ["GET /fhir/AuditEvent/{id}"] = () => AssertUnrevealedAsync("audit-event", id => new HttpRequestMessage(HttpMethod.Get, $"/fhir/AuditEvent/{id}"), auditEventId, b.Auditor),
+            ["GET /fhir/AuditEvent/{id}"] = async () =>
+            {
+                // AuditEvent ids are per-tenant sequence numbers: B's AuditEvent/{n} is B's own n-th record, never A's.
+                var forB = await SendAsync(b.Auditor, new HttpRequestMessage(HttpMethod.Get, $"/fhir/AuditEvent/{auditEventId}"));
+                Assert.True(forB.Status is HttpStatusCode.OK or HttpStatusCode.NotFound, $"audit-event: {(int)forB.Status}");
+                Assert.DoesNotContain(a.Id, forB.Body, StringComparison.Ordinal);
+            },
             ["GET /fhir/AuditEvent/"] = async () =>
             {
                 var listed = await b.Auditor.GetStringAsync(new Uri($"/fhir/AuditEvent?entity=Patient/{patientId}", UriKind.Relative));
-                Assert.DoesNotContain(auditEventId, listed, StringComparison.Ordinal);
-                Assert.Equal(0, EntryCount(listed));
+                // B's own trail names A's patient and client (B's probes tried them); none of A's records (tenant A) appear.
+                Assert.DoesNotContain(a.Id, listed, StringComparison.Ordinal);
             },
             ["GET /api/audit/"] = async () =>
             {
-                var listed = await b.Auditor.GetStringAsync(new Uri("/api/audit", UriKind.Relative));
-                Assert.DoesNotContain(patientId, listed, StringComparison.Ordinal);
-                Assert.DoesNotContain(jobId, listed, StringComparison.Ordinal);
+                // Only A uploaded a report: an upload record in B's trail would be A's (B's own job reads are there).
+                Assert.DoesNotContain("\"seq\"", await b.Auditor.GetStringAsync(new Uri("/api/audit?type=upload", UriKind.Relative)), StringComparison.Ordinal);
+                Assert.Contains("\"seq\"", await b.Auditor.GetStringAsync(new Uri("/api/audit?type=job-read", UriKind.Relative)), StringComparison.Ordinal);
             },
             ["GET /api/audit/export"] = async () =>
             {
-                var exported = await b.Auditor.GetStringAsync(new Uri("/api/audit/export", UriKind.Relative));
-                Assert.DoesNotContain(patientId, exported, StringComparison.Ordinal);
-                Assert.DoesNotContain(a.Id, exported, StringComparison.Ordinal);
+                Assert.DoesNotContain("\"seq\"", await b.Auditor.GetStringAsync(new Uri("/api/audit/export?type=upload", UriKind.Relative)), StringComparison.Ordinal);
+                Assert.Contains("\"seq\"", await b.Auditor.GetStringAsync(new Uri("/api/audit/export?type=job-read", UriKind.Relative)), StringComparison.Ordinal);
             },
             ["GET /api/admin/clients"] = async () =>
             {
