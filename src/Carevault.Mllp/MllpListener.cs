@@ -188,6 +188,12 @@ public sealed class MllpListener : IHostedService, IAsyncDisposable
         {
             _logger.LogInformation("MLLP connection from {Remote} ended: {Reason}", remote, ex.GetType().Name);
         }
+#pragma warning disable CA1031 // one broken connection must neither fault the listener nor go unobserved
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError("MLLP connection from {Remote} failed: {Reason}", remote, ex.GetType().Name);
+        }
         finally
         {
             _slots.Release();

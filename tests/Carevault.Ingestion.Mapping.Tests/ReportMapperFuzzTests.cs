@@ -9,7 +9,7 @@ namespace Carevault.Ingestion.Mapping.Tests;
 /// structure bytes, chunk duplication and deletion) — 100,000 for HL7 v2 and DICOM; 20,000 for PDF, whose real
 /// samples cost ~1 ms each to open and extract (the PDF parser itself gets its 100,000 in PdfReaderFuzzTests, and
 /// the PDF mapper adds no parsing). Every input must give a Bundle or a MappingError — no exception, no input
-/// slower than 2 s — and every 16th Bundle must pass the FHIR validator. Deterministic: a failure names the seed
+/// slower than 2 s — and every 64th Bundle must pass the FHIR validator. Deterministic: a failure names the seed
 /// and the input number.
 /// </summary>
 public sealed class ReportMapperFuzzTests(ITestOutputHelper output)
@@ -75,7 +75,7 @@ public sealed class ReportMapperFuzzTests(ITestOutputHelper output)
                         report.Failure ??= $"input {i} (seed {Seed}): both a bundle and an error";
                     }
 
-                    if (report.Mapped % 16 == 0)
+                    if (report.Mapped % 64 == 0)
                     {
                         TestData.AssertValidTransaction(bundle);
                         report.Validated++;
