@@ -7,6 +7,30 @@ namespace Carevault.Identity.Authorization;
 /// <summary>What a caller wants to do with clinical data (the FHIR interactions SMART scopes name).</summary>
 public enum ClinicalAction { Read, Search, Create, Update, Delete }
 
+/// <summary>The one mapping between clinical actions and the SMART permission letters (c, r, u, d, s) that grant them.</summary>
+public static class ClinicalActions
+{
+    public static ScopePermissions ToPermission(this ClinicalAction action) => action switch
+    {
+        ClinicalAction.Read => ScopePermissions.Read,
+        ClinicalAction.Search => ScopePermissions.Search,
+        ClinicalAction.Create => ScopePermissions.Create,
+        ClinicalAction.Update => ScopePermissions.Update,
+        _ => ScopePermissions.Delete,
+    };
+
+    /// <summary>The action one permission letter stands for (one interaction at a time).</summary>
+    public static ClinicalAction FromPermission(ScopePermissions permission) => permission switch
+    {
+        ScopePermissions.Read => ClinicalAction.Read,
+        ScopePermissions.Search => ClinicalAction.Search,
+        ScopePermissions.Create => ClinicalAction.Create,
+        ScopePermissions.Update => ClinicalAction.Update,
+        ScopePermissions.Delete => ClinicalAction.Delete,
+        _ => throw new ArgumentOutOfRangeException(nameof(permission), permission, "One interaction at a time."),
+    };
+}
+
 /// <summary>How the target relates to the caller; the record store works this out, the policy only reads it.</summary>
 public sealed record Ownership
 {
@@ -43,7 +67,7 @@ public static class AccessPolicy
     {
         if (!string.Equals(caller.TenantId, dataTenantId, StringComparison.Ordinal)) return Access.NotFound;
         if (caller.Kind == "client")
-            return caller.Scopes.Allows(ScopeContext.System, resourceType, ToPermission(action)) ? Access.Allowed : Access.Forbidden;
+            return caller.Scopes.Allows(ScopeContext.System, resourceType, action.ToPermission()) ? Access.Allowed : Access.Forbidden;
 
         var reading = action is ClinicalAction.Read or ClinicalAction.Search;
         return caller.Role switch
@@ -93,14 +117,6 @@ public static class AccessPolicy
     public static Access OperatePlatform(CallerContext caller) =>
         caller is { Kind: "user", Role: Roles.Admin, TenantId: SystemTenant.Id } ? Access.Allowed : Access.Forbidden;
 
-    static ScopePermissions ToPermission(ClinicalAction action) => action switch
-    {
-        ClinicalAction.Read => ScopePermissions.Read,
-        ClinicalAction.Search => ScopePermissions.Search,
-        ClinicalAction.Create => ScopePermissions.Create,
-        ClinicalAction.Update => ScopePermissions.Update,
-        _ => ScopePermissions.Delete,
-    };
 }
 
 /// <summary>The operators' own tenant, created on first start with the bootstrap administrator.</summary>

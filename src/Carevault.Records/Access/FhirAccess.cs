@@ -23,7 +23,7 @@ internal sealed class FhirAccess(OwnershipRules rules)
     /// <summary>The type-level decision: an error (403/404) or the permit that the later per-target checks use.</summary>
     public RecordResult<FhirPermit> Decide(CallerContext caller, string type, ClinicalAction action)
     {
-        var permission = ToPermission(action);
+        var permission = action.ToPermission();
         var confinedByScope = false;
         if (caller.Kind == "user")
         {
@@ -90,25 +90,6 @@ internal sealed class FhirAccess(OwnershipRules rules)
     static RecordError Denied(Verdict verdict, string type, string? id) => verdict == Verdict.NotFound
         ? RecordError.NotFound(type, id ?? "(any)")
         : new RecordError(RecordErrorKind.Forbidden, "forbidden", id is null ? $"This caller may not do this on {type}." : $"This caller may not do this on {type}/{id}.");
-
-    static ScopePermissions ToPermission(ClinicalAction action) => action switch
-    {
-        ClinicalAction.Read => ScopePermissions.Read,
-        ClinicalAction.Search => ScopePermissions.Search,
-        ClinicalAction.Create => ScopePermissions.Create,
-        ClinicalAction.Update => ScopePermissions.Update,
-        _ => ScopePermissions.Delete,
-    };
-
-    public static ClinicalAction ToAction(ScopePermissions permission) => permission switch
-    {
-        ScopePermissions.Read => ClinicalAction.Read,
-        ScopePermissions.Search => ClinicalAction.Search,
-        ScopePermissions.Create => ClinicalAction.Create,
-        ScopePermissions.Update => ClinicalAction.Update,
-        ScopePermissions.Delete => ClinicalAction.Delete,
-        _ => throw new ArgumentOutOfRangeException(nameof(permission), permission, "One interaction at a time."),
-    };
 }
 
 /// <summary>
@@ -154,14 +135,21 @@ internal sealed record FhirPermit(FhirAccess Decider, CallerContext Caller, stri
     /// If-Match to write with — the checked version, so a change in between is a 412 rather than a write the check never saw.
     /// Unknown ids go on to the store, which answers them as it always does.
     /// </summary>
-    public async Task<RecordResult<long?>> CheckWriteAsync(ResourceStore store, string id, ReadOnlyMemory<byte>? body, long? ifMatch, CancellationToken ct)
+    public Task<RecordResult<long?>> CheckWriteAsync(ResourceStore store, string id, ReadOnlyMemory<byte>? body, long? ifMatch, CancellationToken ct) =>
+        CheckWriteAsync(store, id, _ => body, ifMatch, ct);
+
+    /// <summary>
+    /// As above, when the new body follows from the stored version (a patch): <paramref name="nextBody"/> gets the version
+    /// read for the check, so it is read once; null when it cannot be made (the store then answers why).
+    /// </summary>
+    public async Task<RecordResult<long?>> CheckWriteAsync(ResourceStore store, string id, Func<StoredResource, ReadOnlyMemory<byte>?> nextBody, long? ifMatch, CancellationToken ct)
     {
         if (!PerTarget) return ifMatch;
         var current = await store.ReadAsync(Caller.TenantId, ResourceType, id, ct);
         if (current.Error is { Kind: RecordErrorKind.NotFound }) return ifMatch;
         if (current.Error is { } error) return Hide(error);
         if (Check(current.Value!) is { } denied) return denied;
-        if (body is { } newBody && Check(id, newBody) is { } bodyDenied) return bodyDenied;
+        if (nextBody(current.Value!) is { } newBody && Check(id, newBody) is { } bodyDenied) return bodyDenied;
         long? version = ifMatch ?? current.Value!.VersionId;
         return version;
     }

@@ -135,7 +135,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
             return new RecordError(RecordErrorKind.BadRequest, "not-supported", $"{at}: only POST [type], PUT [type]/[id] and DELETE [type]/[id] entries are supported.");
         if (permission != ScopePermissions.Delete && resource is not { ValueKind: JsonValueKind.Object }) return Bad($"{at}.resource is required for {method}.");
         // The same decision as the single interaction (scopes and access policy by type); per-target checks follow.
-        var decided = _access.Decide(caller, type, FhirAccess.ToAction(permission));
+        var decided = _access.Decide(caller, type, ClinicalActions.FromPermission(permission));
         if (decided.Error is { } denied) return denied with { Message = $"{at}: {denied.Message}" };
         if ((ifNoneExist ?? condition) is not null)
         {

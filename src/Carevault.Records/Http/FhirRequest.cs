@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Fhir.Spec;
+using Carevault.Identity.Authorization;
 using Carevault.Identity.Scopes;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Access;
@@ -38,7 +39,7 @@ internal static class FhirRequest
         var caller = CallerContext.From(http.User);
         if (caller is null)
             return OperationOutcomes.Create(http, StatusCodes.Status401Unauthorized, "login", "A valid bearer token is required.");
-        var decided = http.RequestServices.GetRequiredService<FhirAccess>().Decide(caller, type, FhirAccess.ToAction(permission));
+        var decided = http.RequestServices.GetRequiredService<FhirAccess>().Decide(caller, type, ClinicalActions.FromPermission(permission));
         if (decided.Error is { } denied) return OperationOutcomes.From(http, denied);
         // Fail closed: an operation that does not check each target cannot serve a caller whose access depends on it.
         if (decided.Value!.PerTarget && http.GetEndpoint()?.Metadata.GetMetadata<ChecksEachTarget>() is null)

@@ -66,6 +66,33 @@ public sealed class FhirCompartmentTests(FhirServers servers) : IClassFixture<Fh
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task CompartmentSearch_IncludesOnlyWhatTheCallerMayRead(DatabaseProvider provider)
+    {
+        var world = await AccessWorld.CreateAsync(await servers.GetAsync(provider));
+        var own = await world.CreateAsync(AccessWorld.Observation("i", world.P1, world.D1));
+        var patient = await world.TokenAsync("patient1", "patient/*.rs");
+        var doctor = await world.TokenAsync("doctor1", "user/*.rs");
+
+        // The performing Practitioner is outside the patient's compartment: a patient's include leaves it out, as a
+        // plain search's does; a doctor, who may read practitioners, gets it.
+        var forPatient = await world.Server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{world.P1}/Observation?_include=Observation:performer", patient);
+        var forDoctor = await world.Server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{world.P1}/Observation?_include=Observation:performer", doctor);
+
+        Assert.Equal([$"match Observation/{own}"], await EntriesAsync(forPatient));
+        Assert.Equal([$"include Practitioner/{world.D1}", $"match Observation/{own}"], await EntriesAsync(forDoctor));
+    }
+
+    static async Task<List<string>> EntriesAsync(HttpResponseMessage response)
+    {
+        var bundle = await FhirAssert.JsonAsync(response, HttpStatusCode.OK);
+        if (!bundle.TryGetProperty("entry", out var entries)) return [];
+        return entries.EnumerateArray()
+            .Select(e => $"{e.GetProperty("search").GetProperty("mode").GetString()} {e.GetProperty("resource").GetProperty("resourceType").GetString()}/{e.GetProperty("resource").GetProperty("id").GetString()}")
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task CompartmentSearch_ReturnsThePatientsResources_WithSearchParametersAndPaging(DatabaseProvider provider)
     {
         var world = await AccessWorld.CreateAsync(await servers.GetAsync(provider));

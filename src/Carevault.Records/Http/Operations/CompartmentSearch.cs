@@ -1,4 +1,3 @@
-using System.Globalization;
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
@@ -30,25 +29,12 @@ internal static class CompartmentSearch
         if (await PatientAccess.CheckReadableAsync(http, store, access, call, id, ct) is { } patientDenied) return patientDenied;
         var strict = string.Equals(FhirRequest.Prefer(http.Request, "handling"), "strict", StringComparison.OrdinalIgnoreCase);
         var parameters = http.Request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))).ToList();
+        AuditedReferences.Query(http, parameters);
         var parsed = parser.Parse(compartmentType, parameters, strict);
         if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
         var query = call.Permit.Confine(parsed.Value!);
         query = query with { PatientCompartments = [id, .. query.PatientCompartments] };
-        var page = await store.SearchAsync(call.Caller.TenantId, query, ct);
-
-        var echo = query.Criteria.Select(c => new KeyValuePair<string, string>(c.RawName, c.RawValue)).ToList();
-        if (query.SummaryCount) echo.Add(new("_summary", "count"));
-        else
-        {
-            echo.Add(new("_count", query.Count.ToString(CultureInfo.InvariantCulture)));
-            if (query.Total == SearchTotal.Accurate) echo.Add(new("_total", "accurate"));
-        }
-        var path = $"{call.BaseUrl}/Patient/{id}/{compartmentType}";
-        var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(query.After is null ? echo : [.. echo, new(SearchQueryParser.CursorParameter, query.After)])) };
-        if (page.NextAfter is not null) links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, page.NextAfter)])));
-        var outcome = query.Ignored.Count == 0 ? null : OperationOutcomes.Write(http.TraceIdentifier, "warning", "not-supported",
-            "Ignored unsupported search parameters: " + string.Join(", ", query.Ignored) + ".", null);
-        return new FhirResult(StatusCodes.Status200OK, BundleWriter.SearchSet(call.BaseUrl, page.Resources, page.Total, links, outcome, clock.GetUtcNow()));
+        return await SearchType.RespondAsync(http, call, query, $"{call.BaseUrl}/Patient/{id}/{compartmentType}", store, spec, clock, ct);
     }
 }
 

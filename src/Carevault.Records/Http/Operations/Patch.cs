@@ -35,24 +35,21 @@ internal static class Patch
         {
             // Access depends on the resource: check the current version and the patched result, and patch exactly the
             // version checked (If-Match), so a change in between is a 412 rather than a write the check never saw.
-            var checkedVersion = await call.Permit.CheckWriteAsync(store, id, null, ifMatch, ct);
+            var checkedVersion = await call.Permit.CheckWriteAsync(store, id, current => Patched(current, patch), ifMatch, ct);
             if (checkedVersion.Error is { } denied) return OperationOutcomes.From(http, denied);
             ifMatch = checkedVersion.Value;
-            if (await PatchedBodyAsync(store, call, id, patch, ct) is { } patched && call.Permit.Check(id, patched) is { } resultDenied)
-                return OperationOutcomes.From(http, resultDenied);
         }
         var result = await store.PatchAsync(call.Caller.TenantId, type, id, patch, ifMatch, ct);
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         return FhirRequest.WriteResult(http, StatusCodes.Status200OK, result.Value!, call.BaseUrl, location: false);
     }
 
-    /// <summary>The current version with the patch applied, or null when either fails (the store then answers why).</summary>
-    static async Task<byte[]?> PatchedBodyAsync(ResourceStore store, FhirCall call, string id, ReadOnlyMemory<byte> patch, CancellationToken ct)
+    /// <summary>The stored version with the patch applied, or null when the patch does not apply (the store then answers why).</summary>
+    static ReadOnlyMemory<byte>? Patched(StoredResource current, ReadOnlyMemory<byte> patch)
     {
         var operations = JsonPatch.Parse(patch);
-        var current = await store.ReadAsync(call.Caller.TenantId, call.ResourceType, id, ct);
-        if (operations.Error is not null || current.Error is not null) return null;
-        var patched = JsonPatch.Apply(System.Text.Json.Nodes.JsonNode.Parse(current.Value!.Body)!, operations.Value!);
+        if (operations.Error is not null) return null;
+        var patched = JsonPatch.Apply(System.Text.Json.Nodes.JsonNode.Parse(current.Body)!, operations.Value!);
         return patched.Error is null ? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(patched.Value) : null;
     }
 }

@@ -66,6 +66,7 @@ internal static class PatientEverything
                 types.Add(type);
         }
         var page = await store.EverythingAsync(call.Caller.TenantId, id, types, includeSelf: only is null || only.Contains("Patient"), after, count, total: true, ct);
+        AuditedReferences.Add(http, page.Resources);
 
         var echo = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };
         if (only is not null) echo.Add(new("_type", string.Join(',', only.Order(StringComparer.Ordinal))));

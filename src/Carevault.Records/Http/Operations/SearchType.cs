@@ -43,7 +43,16 @@ internal static class SearchType
         var strict = string.Equals(FhirRequest.Prefer(http.Request, "handling"), "strict", StringComparison.OrdinalIgnoreCase);
         var parsed = parser.Parse(type, parameters, strict);
         if (parsed.Error is { } error) return OperationOutcomes.From(http, error);
-        var query = call.Permit.Confine(parsed.Value!);
+        return await RespondAsync(http, call, call.Permit.Confine(parsed.Value!), $"{call.BaseUrl}/{type}", store, spec, clock, ct);
+    }
+
+    /// <summary>
+    /// Runs a parsed, access-confined search and answers the searchset (self and next links, included resources the
+    /// caller may read, <c>_elements</c>, a warning for ignored parameters); shared with the compartment search.
+    /// </summary>
+    internal static async Task<IResult> RespondAsync(HttpContext http, FhirCall call, SearchQuery query, string path, ResourceStore store, FhirSpec spec,
+        TimeProvider clock, CancellationToken ct)
+    {
         var page = await store.SearchAsync(call.Caller.TenantId, query, ct, SearchExtras.MayRead(call.Permit.Decider, call.Caller));
         AuditedReferences.Add(http, page.Resources);
 
@@ -55,7 +64,6 @@ internal static class SearchType
             echo.Add(new("_count", query.Count.ToString(CultureInfo.InvariantCulture)));
             if (query.Total == SearchTotal.Accurate) echo.Add(new("_total", "accurate"));
         }
-        var path = $"{call.BaseUrl}/{type}";
         var cursor = http.Request.Query[SearchQueryParser.CursorParameter].ToString();
         var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(cursor.Length == 0 ? echo : [.. echo, new(SearchQueryParser.CursorParameter, cursor)])) };
         if (page.NextAfter is not null) links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, page.NextAfter)])));

@@ -30,30 +30,11 @@ internal static class SystemHistory
         var types = FhirRequest.SupportedTypes(spec).Where(t => access.Decide(caller, t, ClinicalAction.Read).Value is { PerTarget: false }).ToList();
         if (types.Count == 0) return OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", "This caller may not read the history of any resource type as a whole.");
 
-        var query = http.Request.Query;
-        var count = SearchQueryParser.DefaultCount;
-        long? since = null, before = null;
-        if (query["_count"].ToString() is { Length: > 0 } c && (!int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count > SearchQueryParser.MaxCount))
-            return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", $"_count must be a whole number from 0 to {SearchQueryParser.MaxCount}.");
-        if (query["_since"].ToString() is { Length: > 0 } s)
-        {
-            if (!FhirDateRange.TryParse(s, out var range)) return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "_since must be an instant.");
-            since = range.Low;
-        }
-        if (query[SearchQueryParser.CursorParameter].ToString() is { Length: > 0 } cursor)
-        {
-            if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var b)) return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "The paging cursor is not valid.");
-            before = b;
-        }
-        var entries = await store.SystemHistoryAsync(caller.TenantId, types, since, before, count, ct);
+        if (HistoryParameters.TryRead(http, out var page) is { } badParameters) return badParameters;
+        var entries = await store.SystemHistoryAsync(caller.TenantId, types, page.Since, page.Before, page.Count, ct);
 
         var baseUrl = FhirRequest.BaseUrl(http.Request);
         var path = $"{baseUrl}/_history";
-        var echo = new List<KeyValuePair<string, string>> { new("_count", count.ToString(CultureInfo.InvariantCulture)) };
-        if (query["_since"].ToString() is { Length: > 0 } sinceText) echo.Add(new("_since", sinceText));
-        var links = new List<BundleWriter.Link> { new("self", path + BundleWriter.Query(before is null ? echo : [.. echo, new(SearchQueryParser.CursorParameter, BundleWriter.Number(before.Value))])) };
-        if (entries.Count == count && count > 0)
-            links.Add(new("next", path + BundleWriter.Query([.. echo, new(SearchQueryParser.CursorParameter, BundleWriter.Number(entries[^1].Seq))])));
-        return new FhirResult(StatusCodes.Status200OK, BundleWriter.History(baseUrl, entries, links, clock.GetUtcNow()));
+        return new FhirResult(StatusCodes.Status200OK, BundleWriter.History(baseUrl, entries, page.Links(path, entries), clock.GetUtcNow()));
     }
 }
