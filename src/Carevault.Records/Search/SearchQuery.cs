@@ -73,6 +73,9 @@ public sealed record SearchQuery
     /// <summary>With <see cref="Sort"/>: the sort values and id of the last row of the previous page.</summary>
     public IReadOnlyList<object>? SortAfter { get; init; }
 
+    /// <summary>_summary=true|text|data: the part of each resource to return; null: all (or <see cref="SummaryCount"/>).</summary>
+    public SummaryMode? Summary { get; init; }
+
     /// <summary>_elements: the top-level elements to return (plus id, meta and mandatory ones); null: all.</summary>
     public IReadOnlyList<string>? Elements { get; init; }
 

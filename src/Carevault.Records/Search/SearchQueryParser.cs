@@ -31,6 +31,7 @@ public sealed class SearchQueryParser(FhirSpec spec)
         var includes = new List<IncludeDirective>();
         var sort = new List<SortKey>();
         List<string>? elements = null;
+        SummaryMode? summary = null;
         string? cursor = null;
         foreach (var (rawName, rawValue) in parameters)
         {
@@ -73,9 +74,10 @@ public sealed class SearchQueryParser(FhirSpec spec)
                     else if (rawValue == "accurate") total = SearchTotal.Accurate;
                     else return Invalid("_total must be none, estimate or accurate.");
                     continue;
-                case "_summary" when rawValue == "count":
-                    // FHIR R4 search.html#summary: only the total, no entries.
-                    summaryCount = true;
+                case "_summary":
+                    // FHIR R4 search.html#summary: count is the total alone, no entries; the others are subsets.
+                    if (rawValue == "count") summaryCount = true;
+                    else if (!TryParseSummary(rawValue, out summary)) return Invalid("_summary must be true, text, data, count or false.");
                     continue;
                 case CursorParameter:
                     cursor = rawValue;
@@ -99,6 +101,7 @@ public sealed class SearchQueryParser(FhirSpec spec)
             criteria.Add(criterion.Value!);
         }
         if (summaryCount) (count, total) = (0, SearchTotal.Accurate);
+        if (summary is not null && elements is not null) return Invalid("Use _summary or _elements, not both.");
         IReadOnlyList<object>? sortAfter = null;
         if (cursor is not null)
         {
@@ -110,8 +113,21 @@ public sealed class SearchQueryParser(FhirSpec spec)
         return new SearchQuery
         {
             ResourceType = resourceType, Criteria = criteria, Count = count, Total = total, After = after, Ignored = ignored, SummaryCount = summaryCount,
-            Includes = includes, Sort = sort, SortAfter = sortAfter, Elements = elements,
+            Includes = includes, Sort = sort, SortAfter = sortAfter, Elements = elements, Summary = summary,
         };
+    }
+
+    /// <summary>A <c>_summary</c> value other than count: the subset it asks for, null for <c>false</c> (the whole resource).</summary>
+    public static bool TryParseSummary(string value, out SummaryMode? mode)
+    {
+        mode = value switch
+        {
+            "true" => SummaryMode.True,
+            "text" => SummaryMode.Text,
+            "data" => SummaryMode.Data,
+            _ => null,
+        };
+        return mode is not null || value == "false";
     }
 
     // MethodNotAllowed marks "not supported" internally: ignorable under lenient handling.

@@ -230,6 +230,9 @@ public sealed class FhirCompartmentTests(FhirServers servers) : IClassFixture<Fh
         var patient = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Patient");
         var operation = Assert.Single(patient.GetProperty("operation").EnumerateArray(), o => o.GetProperty("name").GetString() == "everything");
         Assert.Equal("http://hl7.org/fhir/OperationDefinition/Patient-everything", operation.GetProperty("definition").GetString());
+        // One operation list per resource (a second "operation" key would hide the first from most JSON readers).
+        Assert.Equal(1, patient.EnumerateObject().Count(p => p.NameEquals("operation")));
+        Assert.Contains(patient.GetProperty("operation").EnumerateArray(), o => o.GetProperty("name").GetString() == "validate");
         var observation = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Observation");
         Assert.DoesNotContain(observation.GetProperty("operation").EnumerateArray(), o => o.GetProperty("name").GetString() == "everything");
         Assert.Contains("patient/", rest.GetProperty("security").GetProperty("description").GetString(), StringComparison.Ordinal);

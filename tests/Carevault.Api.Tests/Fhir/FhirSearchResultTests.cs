@@ -77,4 +77,33 @@ public sealed class FhirSearchResultTests(FhirServers servers) : IClassFixture<F
         Assert.Equal([ids[1], ids[4], ids[3], ids[2], ids[0]], seen);
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Observation?_sort=date&_cursor=bm90LWEtY3Vyc29y", token), HttpStatusCode.BadRequest);
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Summary_ReturnsTheAskedPart_OnReadAndSearch(DatabaseProvider provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var token = await server.NewTenantTokenAsync();
+        var patient = await CreateAsync(server, token, "Patient", """
+            {"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Ana Moreau</div>"},
+             "name":[{"family":"Moreau"}],"gender":"female","contact":[{"name":{"family":"Relative"}}]}
+            """);
+
+        var summary = await FhirAssert.JsonAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{patient}?_summary=true", token), HttpStatusCode.OK);
+        Assert.Equal(["resourceType", "id", "meta", "name", "gender"], summary.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("SUBSETTED", summary.GetProperty("meta").GetProperty("tag")[0].GetProperty("code").GetString());
+
+        var whole = await FhirAssert.JsonAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{patient}?_summary=false", token), HttpStatusCode.OK);
+        Assert.True(whole.TryGetProperty("contact", out _));
+        Assert.False(whole.GetProperty("meta").TryGetProperty("tag", out _));
+
+        var text = await FhirAssert.JsonAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Patient?_id={patient}&_summary=text", token), HttpStatusCode.OK);
+        var entry = text.GetProperty("entry")[0].GetProperty("resource");
+        Assert.Equal(["resourceType", "id", "meta", "text"], entry.EnumerateObject().Select(p => p.Name));
+        Assert.Contains(text.GetProperty("link").EnumerateArray(), l => l.GetProperty("url").GetString()!.Contains("_summary=text", StringComparison.Ordinal));
+
+        await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{patient}?_summary=count", token), HttpStatusCode.BadRequest);
+        await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{patient}?_summary=short", token), HttpStatusCode.BadRequest);
+        await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Patient?_summary=true&_elements=name", token), HttpStatusCode.BadRequest);
+    }
 }

@@ -123,10 +123,54 @@ public sealed class SearchResultParametersTests
     {
         const string body = """{"resourceType":"Observation","id":"o1","meta":{"versionId":"2"},"status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p"},"valueQuantity":{"value":1},"note":[{"text":"n"}]}""";
 
-        var projected = JsonDocument.Parse(ElementsFilter.Apply(body, "Observation", ["value", "subject"], FhirSpec.R4)).RootElement;
+        var projected = JsonDocument.Parse(ResourceSubset.Apply(body, "Observation", ["value", "subject"], FhirSpec.R4)).RootElement;
 
         Assert.Equal(["resourceType", "id", "meta", "status", "code", "subject", "valueQuantity"], projected.EnumerateObject().Select(p => p.Name));
         Assert.Equal("2", projected.GetProperty("meta").GetProperty("versionId").GetString());
         Assert.Equal("SUBSETTED", projected.GetProperty("meta").GetProperty("tag")[0].GetProperty("code").GetString());
+    }
+
+    const string FullObservation = """
+        {"resourceType":"Observation","id":"o1","meta":{"versionId":"2","tag":[{"code":"t"}]},
+         "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+         "status":"final","_status":{"extension":[{"url":"urn:e","valueString":"s"}]},
+         "code":{"text":"panel"},"subject":{"reference":"Patient/p"},"valueQuantity":{"value":1,"unit":"mg"},
+         "note":[{"text":"n"}],"referenceRange":[{"low":{"value":0}}],
+         "component":[{"code":{"text":"c"},"valueString":"v","interpretation":[{"text":"H"}],"modifierExtension":[{"url":"urn:m","valueBoolean":true}]}]}
+        """;
+
+    static JsonElement Summary(string body, string type, SummaryMode mode) =>
+        JsonDocument.Parse(ResourceSubset.Summary(body, type, mode, FhirSpec.R4)).RootElement;
+
+    [Fact]
+    public void SummaryTrue_KeepsSummaryElements_AndOnlySummaryChildrenOfBackboneElements()
+    {
+        var summary = Summary(FullObservation, "Observation", SummaryMode.True);
+
+        // note, referenceRange and text are not isSummary in R4's Observation; a component keeps code, value and its
+        // modifier extensions, not its interpretation; a datatype value (valueQuantity) is kept whole.
+        Assert.Equal(["resourceType", "id", "meta", "status", "_status", "code", "subject", "valueQuantity", "component"], summary.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["code", "valueString", "modifierExtension"], summary.GetProperty("component")[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal("mg", summary.GetProperty("valueQuantity").GetProperty("unit").GetString());
+        Assert.Equal(["t", "SUBSETTED"], summary.GetProperty("meta").GetProperty("tag").EnumerateArray().Select(t => t.GetProperty("code").GetString()));
+    }
+
+    [Fact]
+    public void SummaryTrue_OnPatient_KeepsDemographicsAndLinks_NotContactsOrPhotos()
+    {
+        const string body = """{"resourceType":"Patient","id":"p","name":[{"family":"Moreau"}],"gender":"female","birthDate":"1970-01-01","photo":[{"contentType":"image/png"}],"contact":[{"name":{"family":"X"}}],"link":[{"other":{"reference":"Patient/q"},"type":"seealso"}]}""";
+
+        Assert.Equal(["resourceType", "id", "name", "gender", "birthDate", "link", "meta"], Summary(body, "Patient", SummaryMode.True).EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void SummaryText_KeepsTextAndMandatoryElements_SummaryData_DropsTheTextOnly()
+    {
+        var text = Summary(FullObservation, "Observation", SummaryMode.Text);
+        var data = Summary(FullObservation, "Observation", SummaryMode.Data);
+
+        Assert.Equal(["resourceType", "id", "meta", "text", "status", "_status", "code"], text.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["resourceType", "id", "meta", "status", "_status", "code", "subject", "valueQuantity", "note", "referenceRange", "component"], data.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("SUBSETTED", data.GetProperty("meta").GetProperty("tag")[1].GetProperty("code").GetString());
     }
 }

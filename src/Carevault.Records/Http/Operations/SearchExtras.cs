@@ -26,8 +26,11 @@ internal static class SearchExtras
                 $"{include.SourceType}:{include.Param}" + (include.TargetType is null ? "" : ":" + include.TargetType));
         if (query.Sort.Count > 0) yield return new("_sort", string.Join(',', query.Sort.Select(k => (k.Descending ? "-" : "") + k.Code)));
         if (query.Elements is { } elements) yield return new("_elements", string.Join(',', elements));
+        if (query.Summary is { } summary) yield return new("_summary", summary.ToString().ToLowerInvariant());
     }
 
     public static Func<StoredResource, string>? Projection(SearchQuery query, FhirSpec spec) =>
-        query.Elements is { } elements ? r => ElementsFilter.Apply(r.Body, r.ResourceType, elements, spec) : null;
+        query.Elements is { } elements ? r => ResourceSubset.Apply(r.Body, r.ResourceType, elements, spec)
+        : query.Summary is { } summary ? r => ResourceSubset.Summary(r.Body, r.ResourceType, summary, spec)
+        : null;
 }
