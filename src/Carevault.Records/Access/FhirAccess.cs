@@ -126,6 +126,15 @@ internal sealed record FhirPermit(FhirAccess Decider, CallerContext Caller, stri
     public RecordError Hide(RecordError error) =>
         PerTarget && error.Kind == RecordErrorKind.Gone ? new RecordError(RecordErrorKind.NotFound, "not-found", $"{ResourceType} is not known.") : error;
 
+    /// <summary>
+    /// Null when the caller may search every other type the query looks into (chains, <c>_has</c>) whatever the
+    /// resource — else a 403: a criterion on a type they may not read would tell them about it.
+    /// </summary>
+    public RecordError? CheckReach(SearchQuery query) =>
+        query.ReachedTypes().FirstOrDefault(t => Decider.Decide(Caller, t, ClinicalAction.Search).Value is not { PerTarget: false }) is { } unreadable
+            ? new RecordError(RecordErrorKind.Forbidden, "forbidden", $"This caller may not search {unreadable}, which the search criteria look into.")
+            : null;
+
     /// <summary>The search as this caller may run it: confined to their compartment when their access depends on the target.</summary>
     public SearchQuery Confine(SearchQuery query) =>
         CompartmentOf is null ? query : query with { PatientCompartments = [.. query.PatientCompartments, CompartmentOf] };

@@ -108,14 +108,14 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         if (request.TryGetProperty("ifNoneExist", out var ine))
         {
             if (method != "POST" || ine.ValueKind != JsonValueKind.String) return Bad($"{at}.request.ifNoneExist is a search string on a POST entry.");
-            var parsed = ParseCondition(type, ine.GetString()!, $"{at}.request.ifNoneExist");
+            var parsed = ParseCondition(caller, type, ine.GetString()!, $"{at}.request.ifNoneExist");
             if (parsed.Error is { } error) return error;
             ifNoneExist = parsed.Value;
         }
         if (question >= 0)
         {
             if (method is not ("PUT" or "DELETE") || segments.Length != 1) return Bad($"{at}.request.url: only PUT and DELETE take a conditional url [type]?[search].");
-            var parsed = ParseCondition(type, url[(question + 1)..], $"{at}.request.url");
+            var parsed = ParseCondition(caller, type, url[(question + 1)..], $"{at}.request.url");
             if (parsed.Error is { } error) return error;
             condition = parsed.Value;
         }
@@ -256,7 +256,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
                 // reference to another server (Synthea's Location and Organization references).
                 if (!FhirRequest.IsSupportedType(spec, type)) continue;
                 if (ConditionDenied(caller, type, $"{at}: a conditional reference") is { } denied) return denied;
-                var parsed = ParseCondition(type, text[(question + 1)..], $"{at}: a conditional reference");
+                var parsed = ParseCondition(caller, type, text[(question + 1)..], $"{at}: a conditional reference");
                 if (parsed.Error is { } error) return error;
                 found.Add(text, new ConditionalReference(text, entry.Index, parsed.Value!));
             }
@@ -285,7 +285,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
     }
 
     /// <summary>A condition's search string, parsed strictly: an unknown parameter must not widen what it matches.</summary>
-    RecordResult<SearchQuery> ParseCondition(string type, string search, string at)
+    RecordResult<SearchQuery> ParseCondition(CallerContext caller, string type, string search, string at)
     {
         var pairs = new List<KeyValuePair<string, string>>();
         foreach (var (name, values) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(search.StartsWith('?') ? search : "?" + search))
@@ -293,6 +293,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         var parsed = parser.Parse(type, pairs, strict: true);
         if (parsed.Error is { } error) return error with { Message = $"{at}: {error.Message}" };
         if (parsed.Value!.Criteria.Count == 0) return Bad($"{at} needs at least one search criterion.");
+        if (_access.Decide(caller, type, ClinicalAction.Search).Value?.CheckReach(parsed.Value) is { } unreachable) return unreachable with { Message = $"{at}: {unreachable.Message}" };
         return parsed.Value;
     }
 

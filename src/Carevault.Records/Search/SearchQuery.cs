@@ -30,6 +30,12 @@ public sealed record CompositeValue(TokenValue First, SearchValue Second) : Sear
 public sealed record TokenTextValue(string Text) : SearchValue;
 /// <summary>One level of chaining (search.html#chaining): the reference points at a <paramref name="TargetType"/> matching <paramref name="Inner"/>.</summary>
 public sealed record ChainValue(string TargetType, SearchCriterion Inner) : SearchValue;
+/// <summary>
+/// Reverse chaining, one level (search.html#has): <c>_has:SourceType:referenceParam:param=value</c> matches the
+/// resources some current <paramref name="SourceType"/> resource references by <paramref name="ReferenceParam"/>
+/// while matching <paramref name="Inner"/>.
+/// </summary>
+public sealed record HasValue(string SourceType, string ReferenceParam, SearchCriterion Inner) : SearchValue;
 
 /// <summary>
 /// <c>_include</c> / <c>_revinclude</c> (search.html#include): <c>SourceType:Param[:TargetType]</c>.
@@ -78,6 +84,16 @@ public sealed record SearchQuery
 
     /// <summary>_elements: the top-level elements to return (plus id, meta and mandatory ones); null: all.</summary>
     public IReadOnlyList<string>? Elements { get; init; }
+
+    /// <summary>The other resource types the criteria look into (chain targets, <c>_has</c> sources): the caller must be allowed to search them.</summary>
+    public IEnumerable<string> ReachedTypes() => Criteria.SelectMany(Reached).Distinct(StringComparer.Ordinal);
+
+    static IEnumerable<string> Reached(SearchCriterion criterion) => criterion.Values.SelectMany(v => v switch
+    {
+        ChainValue chain => [chain.TargetType, .. Reached(chain.Inner)],
+        HasValue has => [has.SourceType, .. Reached(has.Inner)],
+        _ => Enumerable.Empty<string>(),
+    });
 
     /// <summary>Parameters this server ignored (lenient handling), for the OperationOutcome in the Bundle.</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];

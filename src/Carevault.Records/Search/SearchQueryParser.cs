@@ -84,6 +84,14 @@ public sealed class SearchQueryParser(FhirSpec spec)
                     continue;
             }
             if (Ignorable.Contains(rawName)) continue;
+            if (rawName.StartsWith("_has:", StringComparison.Ordinal))
+            {
+                var has = ParseHas(resourceType, rawName, rawValue);
+                if (has.Error is { Kind: RecordErrorKind.MethodNotAllowed } && !strict) ignored.Add(rawName);
+                else if (has.Error is { } hasError) return hasError.Kind == RecordErrorKind.MethodNotAllowed ? new RecordError(RecordErrorKind.BadRequest, "not-supported", hasError.Message) : hasError;
+                else criteria.Add(has.Value!);
+                continue;
+            }
 
             var colon = rawName.IndexOf(':', StringComparison.Ordinal);
             var code = colon < 0 ? rawName : rawName[..colon];
@@ -184,6 +192,25 @@ public sealed class SearchQueryParser(FhirSpec spec)
             values.Add(new ChainValue(target, inner.Value!));
         }
         return new SearchCriterion(referenceCode, typeModifier, SearchParamType.Reference, parameter, values, rawName, rawValue);
+    }
+
+    /// <summary><c>_has:SourceType:referenceParam:param[:modifier]=value</c>, one level (search.html#has).</summary>
+    RecordResult<SearchCriterion> ParseHas(string resourceType, string rawName, string rawValue)
+    {
+        var parts = rawName.Split(':');
+        if (parts.Length > 4 && parts[3] == "_has") return Unsupported("Only one level of _has is supported.");
+        if (parts.Length is < 4 or > 5 || !spec.IsKnownResourceType(parts[1])) return Invalid($"{rawName}: _has takes _has:[type]:[reference parameter]:[parameter].");
+        var (sourceType, referenceCode) = (parts[1], parts[2]);
+        if (!FhirSupported(sourceType)) return Unsupported($"{rawName}: this server does not store {sourceType}.");
+        var reference = spec.FindSearchParameter(sourceType, referenceCode);
+        if (reference is null || reference.Type != SearchParamType.Reference || reference.Expression.Length == 0)
+            return Unsupported($"{rawName}: '{referenceCode}' is not a reference search parameter of {sourceType}.");
+        if (!reference.Targets.Contains(resourceType) && !reference.Targets.Contains("Resource"))
+            return Invalid($"{rawName}: {sourceType}.{referenceCode} never refers to {resourceType}.");
+        var modifier = parts.Length == 5 ? parts[4] : null;
+        var inner = ParseCriterion(sourceType, parts[3], modifier, modifier is null ? parts[3] : parts[3] + ":" + modifier, rawValue);
+        if (inner.Error is { } error) return error;
+        return new SearchCriterion("_has", null, SearchParamType.Reference, reference, [new HasValue(sourceType, referenceCode, inner.Value!)], rawName, rawValue);
     }
 
     RecordResult<SearchCriterion> ParseCriterion(string resourceType, string code, string? modifier, string rawName, string rawValue)

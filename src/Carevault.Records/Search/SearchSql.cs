@@ -131,6 +131,7 @@ public sealed partial class SearchSql
             return $"{alias}.id IN (" + string.Join(", ", criterion.Values.Cast<IdValue>().Select(v => Add(v.Id))) + ")";
         if (criterion.Code == "_lastUpdated")
             return "(" + string.Join(" OR ", criterion.Values.Cast<DateValue>().Select(v => DateCondition(v, $"{alias}.last_updated", $"{alias}.last_updated"))) + ")";
+        if (criterion.Values is [HasValue has]) return $"{alias}.id IN " + Has(has, typeParam);
         if (criterion.Values is [ChainValue, ..])
             return $"{alias}.id IN " + Subquery(criterion, string.Join(" OR ", criterion.Values.Cast<ChainValue>().Select(Chain)), typeParam);
         if (criterion.Values is [CompositeValue, ..])
@@ -177,6 +178,16 @@ public sealed partial class SearchSql
         var alias = "c" + _next.ToString(CultureInfo.InvariantCulture);
         return $"target_type = {targetType} AND target_id IN (SELECT {alias}.id FROM fhir_resources {alias} WHERE {alias}.tenant_id = @tenant AND {alias}.resource_type = {targetType} AND {alias}.deleted = 0 AND "
             + Criterion(chain.Inner, alias, targetType) + ")";
+    }
+
+    /// <summary>_has: the ids a current source resource matching the inner criterion references by the parameter.</summary>
+    string Has(HasValue has, string typeParam)
+    {
+        var sourceType = Add(has.SourceType);
+        var alias = "h" + _next.ToString(CultureInfo.InvariantCulture);
+        return $"(SELECT r.target_id FROM fhir_idx_reference r JOIN fhir_resources {alias} ON {alias}.tenant_id = r.tenant_id AND {alias}.resource_type = r.resource_type AND {alias}.id = r.resource_id"
+            + $" WHERE r.tenant_id = @tenant AND r.resource_type = {sourceType} AND r.param = {Add(has.ReferenceParam)} AND r.target_type = {typeParam} AND {alias}.deleted = 0 AND "
+            + Criterion(has.Inner, alias, sourceType) + ")";
     }
 
     string ValueCondition(SearchCriterion criterion, SearchValue value) => value switch

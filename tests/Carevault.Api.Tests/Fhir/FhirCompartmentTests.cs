@@ -82,6 +82,23 @@ public sealed class FhirCompartmentTests(FhirServers servers) : IClassFixture<Fh
         Assert.Equal([$"include Practitioner/{world.D1}", $"match Observation/{own}"], await EntriesAsync(forDoctor));
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task SearchCriteria_MayOnlyLookIntoTypesTheCallerMaySearch(DatabaseProvider provider)
+    {
+        var world = await AccessWorld.CreateAsync(await servers.GetAsync(provider));
+        await world.CreateAsync(AccessWorld.Observation("h", world.P1, world.D1));
+        var reverse = "/fhir/Patient?_has:Observation:subject:status=final";
+
+        // Staff read demographics, not observations: which patients have a given result is not theirs to learn.
+        await FhirAssert.IsOutcomeAsync(await world.Server.SendAsync(HttpMethod.Get, reverse, await world.TokenAsync("staff")), HttpStatusCode.Forbidden);
+        // A patient may not look into practitioners through a chain (they read only their own compartment).
+        await FhirAssert.IsOutcomeAsync(await world.Server.SendAsync(HttpMethod.Get, "/fhir/Observation?performer:Practitioner.name=doctor", await world.TokenAsync("patient1", "patient/*.rs")), HttpStatusCode.Forbidden);
+        // A doctor reads both.
+        var doctor = await world.TokenAsync("doctor1", "user/*.rs");
+        Assert.Equal([$"match Patient/{world.P1}"], await EntriesAsync(await world.Server.SendAsync(HttpMethod.Get, reverse, doctor)));
+    }
+
     static async Task<List<string>> EntriesAsync(HttpResponseMessage response)
     {
         var bundle = await FhirAssert.JsonAsync(response, HttpStatusCode.OK);

@@ -23,6 +23,7 @@ public sealed class SearchQueryParserTests
     [InlineData("_sort", "shoe-size")]
     [InlineData("_sort", "status,-")]
     [InlineData("_elements", "name/given")]
+    [InlineData("_summary", "short")]
     [InlineData("_include", "Observation")]
     [InlineData("_include", "Observation:subject:Spaceship")]
     [InlineData("subject", "not a reference")]
@@ -35,7 +36,7 @@ public sealed class SearchQueryParserTests
     [Theory]
     [InlineData("shoe-size", "42")]
     [InlineData("subject:Patient.organization.name", "x")]
-    [InlineData("_summary", "text")]
+    [InlineData("_has:Observation:patient:_has:Observation:patient:code", "x")]
     [InlineData("_include", "Observation:status")]
     [InlineData("_revinclude", "Location:organization")]
     public void Parse_WhenParameterIsUnsupported_FailsWhenStrictAndIsIgnoredWhenLenient(string name, string value)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Carevault.Fhir.Spec;
 using Carevault.Records.Search;
+using Carevault.Records.Store;
 using Carevault.Storage;
 using Carevault.TestKit;
 
@@ -52,6 +53,37 @@ public sealed class SearchResultParametersTests
         Assert.Equal([s.Anna], await Ids(s, "Patient", "organization.name=harbour"));
         Assert.Empty(await Ids(s, "Observation", "patient.identifier=urn:mrn|C-3"));
         Assert.Equal([s.Obs[2]], await Ids(s, "Observation", "patient.identifier=urn:mrn|A-1&code=8302-2"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Has_MatchesWhatCurrentSourcesReference(DatabaseProvider provider)
+    {
+        await using var s = await SeedAsync(provider);
+
+        Assert.Equal([s.Anna, s.Ben], await Ids(s, "Patient", "_has:Observation:patient:code=29463-7"));
+        Assert.Equal([s.Anna], await Ids(s, "Patient", "_has:Observation:subject:code=8867-4"));
+        Assert.Equal([s.Anna], await Ids(s, "Patient", "_has:Observation:patient:code=8302-2&_has:Observation:patient:value-quantity=gt100"));
+        Assert.Equal([s.Org], await Ids(s, "Organization", "_has:Patient:organization:name=lindq"));
+        Assert.Empty(await Ids(s, "Patient", "_has:Observation:patient:code=0000-0"));
+
+        // A deleted source no longer counts.
+        Assert.True((await s.H.Store.DeleteAsync(s.Tenant, "Observation", s.Obs[3], null, default)).IsSuccess);
+        Assert.Empty(await Ids(s, "Patient", "_has:Observation:subject:code=8867-4"));
+    }
+
+    [Theory]
+    [InlineData("_has:Observation:patient:_has:Observation:patient:code=1", RecordErrorKind.BadRequest)]
+    [InlineData("_has:Observation:specimen:code=1", RecordErrorKind.BadRequest)]
+    [InlineData("_has:Observation:code:code=1", RecordErrorKind.BadRequest)]
+    [InlineData("_has:Nope:patient:code=1", RecordErrorKind.BadRequest)]
+    [InlineData("_has:Observation=1", RecordErrorKind.BadRequest)]
+    public void Has_RefusesWhatItCannotMean(string query, RecordErrorKind kind)
+    {
+        var eq = query.LastIndexOf('=');
+        var parsed = new SearchQueryParser(FhirSpec.R4).Parse("Patient", [new(query[..eq], query[(eq + 1)..])], strict: true);
+
+        Assert.Equal(kind, parsed.Error?.Kind);
     }
 
     [Theory]

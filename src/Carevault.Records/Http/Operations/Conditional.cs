@@ -1,6 +1,7 @@
 using Carevault.Fhir.Spec;
 using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
+using Carevault.Records.Access;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Builder;
@@ -38,7 +39,7 @@ internal static class Conditional
         // Create checks each target, so Check let a confined search through: a condition must search everywhere.
         if (search.Permit.PerTarget)
             return OperationOutcomes.Create(http, StatusCodes.Status403Forbidden, "forbidden", "This interaction is not available to this caller.");
-        var condition = Parse(http, parser, call.ResourceType, http.Request.Headers[IfNoneExistHeader].ToString());
+        var condition = Parse(http, parser, search.Permit, http.Request.Headers[IfNoneExistHeader].ToString());
         if (condition.Error is not null) return condition.Error;
         var write = new TransactionWrite("POST", call.ResourceType, store.NewId(), body, null) { IfNoneExist = condition.Query };
         return await RunAsync(http, call, store, write, ct);
@@ -50,7 +51,7 @@ internal static class Conditional
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out _) is { } noSearch) return noSearch;
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
-        var condition = Parse(http, parser, type, http.Request.QueryString.Value ?? "");
+        var condition = Parse(http, parser, call.Permit, http.Request.QueryString.Value ?? "");
         if (condition.Error is not null) return condition.Error;
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
@@ -64,7 +65,7 @@ internal static class Conditional
         if (FhirRequest.Check(http, spec, type, ScopePermissions.Search, out _) is { } noSearch) return noSearch;
         if (!FhirRequest.TryReadIfMatch(http.Request, out var ifMatch))
             return OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "If-Match must be a version ETag such as W/\"3\".");
-        var condition = Parse(http, parser, type, http.Request.QueryString.Value ?? "");
+        var condition = Parse(http, parser, call.Permit, http.Request.QueryString.Value ?? "");
         if (condition.Error is not null) return condition.Error;
         var write = new TransactionWrite("DELETE", type, "", default, ifMatch) { Condition = condition.Query };
         return await RunAsync(http, call, store, write, ct);
@@ -89,7 +90,7 @@ internal static class Conditional
         issues?.Select(i => i with { Location = i.Location.StartsWith("Bundle.entry[0].resource", StringComparison.Ordinal) ? type + i.Location["Bundle.entry[0].resource".Length..] : i.Location }).ToList();
 
     /// <summary>The condition, parsed strictly (an unknown parameter must not widen the match); at least one criterion.</summary>
-    static (SearchQuery? Query, FhirResult? Error) Parse(HttpContext http, SearchQueryParser parser, string type, string search)
+    static (SearchQuery? Query, FhirResult? Error) Parse(HttpContext http, SearchQueryParser parser, FhirPermit permit, string search)
     {
         var pairs = new List<KeyValuePair<string, string>>();
         foreach (var (name, values) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(search))
@@ -97,8 +98,9 @@ internal static class Conditional
             if (name is "_format" or "_pretty") continue;
             foreach (var value in values) pairs.Add(new(name, value ?? ""));
         }
-        var parsed = parser.Parse(type, pairs, strict: true);
+        var parsed = parser.Parse(permit.ResourceType, pairs, strict: true);
         if (parsed.Error is { } error) return (null, OperationOutcomes.From(http, error));
+        if (permit.CheckReach(parsed.Value!) is { } unreachable) return (null, OperationOutcomes.From(http, unreachable));
         if (parsed.Value!.Criteria.Count == 0)
             return (null, OperationOutcomes.Create(http, StatusCodes.Status400BadRequest, "invalid", "A conditional interaction needs at least one search criterion."));
         return (parsed.Value, null);

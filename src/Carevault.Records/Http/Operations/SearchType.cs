@@ -53,6 +53,7 @@ internal static class SearchType
     internal static async Task<IResult> RespondAsync(HttpContext http, FhirCall call, SearchQuery query, string path, ResourceStore store, FhirSpec spec,
         TimeProvider clock, CancellationToken ct)
     {
+        if (call.Permit.CheckReach(query) is { } unreachable) return OperationOutcomes.From(http, unreachable);
         var page = await store.SearchAsync(call.Caller.TenantId, query, ct, SearchExtras.MayRead(call.Permit.Decider, call.Caller));
         AuditedReferences.Add(http, page.Resources);
 
