@@ -93,9 +93,10 @@ start_cluster() {
     echo "backend servers"
     echo "  balance roundrobin"
     echo "  http-reuse always"
+    echo "  option forwardfor"
   } >"$cfg"
   # One issuer for every instance: the address clients use (a token from one instance is valid on the others).
-  export CAREVAULT_PUBLICURL="http://127.0.0.1:$lb_port"
+  export CAREVAULT_PUBLICURL="http://127.0.0.1:$lb_port" CAREVAULT_PROXY__KNOWNPROXIES__0=127.0.0.1
   for i in $(seq "$n"); do
     port=$(free_port)
     "$server" serve --urls "http://127.0.0.1:$port" --data-dir "$data" >"$work/server-$n-$i.log" 2>&1 &

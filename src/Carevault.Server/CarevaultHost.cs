@@ -40,6 +40,7 @@ public static class CarevaultHost
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth = 64);
         services.AddCarevaultProblemDetails();
         services.AddCarevaultHardening();
+        services.AddCarevaultProxyHeaders();
         services.AddCarevaultMetrics();
         services.AddCarevaultTracing();
         services.AddCarevaultRequestTimeouts();
@@ -65,6 +66,7 @@ public static class CarevaultHost
         builder.Environment.ApplicationName = typeof(CarevaultHost).Assembly.GetName().Name!;
         builder.UseCarevaultPortalAssets();
         var app = builder.Build();
+        app.UseCarevaultProxyHeaders();
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -28,6 +28,7 @@ public sealed partial class ConfigurationReport
         c => StorageSettings.From(c),
         c => Security.RateLimiting.Limits.From(c),
         c => Observability.MetricsEndpoint.AllowedNetworks(c),
+        c => Security.ProxyHeaders.KnownProxies(c),
         c => Http.HttpLimits.From(c),
         c => EmailOptions.Read(c, StorageSettings.From(c)),
         c => TokenOptions.From(c),
