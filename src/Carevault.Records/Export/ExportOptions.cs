@@ -32,7 +32,7 @@ public sealed record ExportOptions
         var options = new ExportOptions
         {
             MaxLinesPerFile = section.GetValue("MaxLinesPerFile", 100_000),
-            Expiry = TimeSpan.FromMinutes(section.GetValue("ExpiryMinutes", 24 * 60)),
+            Expiry = TimeSpan.FromMinutes(section.GetValue("ExpiryMinutes", 24.0 * 60)),
             Workers = section.GetValue("Workers", 1),
             Lease = TimeSpan.FromSeconds(section.GetValue("LeaseSeconds", 120)),
             PollInterval = TimeSpan.FromMilliseconds(section.GetValue("PollIntervalMs", 2000)),

@@ -22,6 +22,8 @@ public sealed class FhirExportTests(FhirExportTests.Servers servers) : IClassFix
     {
         readonly ConcurrentDictionary<(DatabaseProvider, bool), Lazy<Task<FhirServer>>> _servers = new();
 
+        readonly ConcurrentDictionary<DatabaseProvider, Lazy<Task<FhirServer>>> _expiring = new();
+
         public Task<FhirServer> GetAsync(DatabaseProvider provider, bool workers = true) =>
             _servers.GetOrAdd((provider, workers), key => new Lazy<Task<FhirServer>>(() => FhirServer.StartAsync(key.Item1, new Dictionary<string, string?>
             {
@@ -31,9 +33,17 @@ public sealed class FhirExportTests(FhirExportTests.Servers servers) : IClassFix
                 ["Records:Export:Workers"] = key.Item2 ? "1" : "0",
             }))).Value;
 
+        /// <summary>A server whose export files expire after 0.6 s.</summary>
+        public Task<FhirServer> ExpiringAsync(DatabaseProvider provider) =>
+            _expiring.GetOrAdd(provider, p => new Lazy<Task<FhirServer>>(() => FhirServer.StartAsync(p, new Dictionary<string, string?>
+            {
+                ["Records:Export:ExpiryMinutes"] = "0.01",
+                ["Records:Export:PollIntervalMs"] = "100",
+            }))).Value;
+
         public async ValueTask DisposeAsync()
         {
-            foreach (var server in _servers.Values)
+            foreach (var server in _servers.Values.Concat(_expiring.Values))
                 if (server.IsValueCreated) await (await server.Value).DisposeAsync();
         }
     }
@@ -361,6 +371,103 @@ public sealed class FhirExportTests(FhirExportTests.Servers servers) : IClassFix
         var patientToken = await world.TokenAsync("patient1", "patient/*.rs");
         foreach (var path in new[] { "/fhir/$export", "/fhir/Patient/$export", "/fhir/$export?_type=Observation" })
             await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, path, patientToken, configure: Async), HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task AKilledWorkersExport_IsTakenOverWhenItsLeaseRunsOut_AndTheOldRunChangesNothing(DatabaseProvider provider)
+    {
+        var server = await servers.GetAsync(provider, workers: false);
+        var token = await server.NewTenantTokenAsync();
+        var p1 = await IdAsync(server, token, Patient("Lease"));
+        var p2 = await IdAsync(server, token, Patient("Lease"));
+        var p3 = await IdAsync(server, token, Patient("Lease"));
+        var status = await KickOffAsync(server, token, "/fhir/$export?_type=Patient");
+        var id = status[(status.LastIndexOf('/') + 1)..];
+        var jobs = server.Services.GetRequiredService<ExportJobStore>();
+        var runner = server.Services.GetRequiredService<ExportRunner>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+
+        // Other tests' exports on this server may be due too: claim until this one comes up.
+        async Task<ExportJob> ClaimAsync(string owner, long at)
+        {
+            for (var job = await jobs.ClaimAsync(owner, at, TimeSpan.FromSeconds(30), default); job is not null; job = await jobs.ClaimAsync(owner, at, TimeSpan.FromSeconds(30), default))
+                if (job.Id == id) return job;
+            throw new InvalidOperationException("The export was not claimable.");
+        }
+
+        var dead = await ClaimAsync("dead", now);
+        // While the lease lasts, nobody else gets it.
+        Assert.NotEqual(id, (await jobs.ClaimAsync("early", now + 1000, TimeSpan.FromSeconds(30), default))?.Id);
+        var taken = await ClaimAsync("alive", now + 31_000);
+        Assert.Equal(2, taken.Attempts);
+        await runner.RunAsync(taken, "alive", default);
+        // The first worker wakes up and writes on: its lease is gone, so it stops and leaves the new owner's files.
+        await runner.RunAsync(dead, "dead", default);
+
+        var exported = await ExportedAsync(server, token, await WaitAsync(server, token, status));
+        Assert.Equal(Sorted(p1, p2, p3), exported["Patient"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Claims_TakeEachDueExportOnce(DatabaseProvider provider)
+    {
+        var server = await servers.GetAsync(provider, workers: false);
+        var token = await server.NewTenantTokenAsync();
+        var ids = new HashSet<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var status = await KickOffAsync(server, token, "/fhir/$export?_type=Patient");
+            ids.Add(status[(status.LastIndexOf('/') + 1)..]);
+        }
+        var jobs = server.Services.GetRequiredService<ExportJobStore>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+
+        // Concurrent claimers (several processes on PostgreSQL skip each other's locked rows) never share an export.
+        var claimed = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            var mine = new List<string>();
+            while (await jobs.ClaimAsync("w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), now, TimeSpan.FromMinutes(5), default) is { } job) mine.Add(job.Id);
+            return mine;
+        })));
+        var all = claimed.SelectMany(c => c).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+        Assert.Superset(ids, all.ToHashSet());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task ExpiredFiles_AreDeleted_AndTheExportIsGone(DatabaseProvider provider)
+    {
+        var server = await servers.ExpiringAsync(provider);
+        var token = await server.NewTenantTokenAsync();
+        await IdAsync(server, token, Patient("Expiring"));
+        var status = await KickOffAsync(server, token, "/fhir/$export?_type=Patient");
+        var tenant = await TenantOfAsync(server, status);
+        var manifest = await WaitAsync(server, token, status);
+        var key = BlobKeyOf(manifest.GetProperty("output")[0].GetProperty("url").GetString()!, tenant);
+        var raw = server.Services.GetRequiredService<IBlobStore>();
+
+        for (var attempt = 0; attempt < 600 && (await server.SendAsync(HttpMethod.Get, status, token)).StatusCode != HttpStatusCode.NotFound; attempt++) await Task.Delay(50);
+
+        await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, status, token), HttpStatusCode.NotFound);
+        Assert.Null(await raw.OpenReadAsync(key, default));
+    }
+
+    [Fact]
+    public async Task CapabilityStatement_ListsTheExportOperations()
+    {
+        var server = await servers.GetAsync(DatabaseProvider.Sqlite);
+        var statement = await FhirAssert.JsonAsync(await server.SendAsync(HttpMethod.Get, "/fhir/metadata", null), HttpStatusCode.OK);
+        var rest = statement.GetProperty("rest")[0];
+        static List<string> Operations(JsonElement e) => e.GetProperty("operation").EnumerateArray().Select(o => $"{o.GetProperty("name").GetString()} {o.GetProperty("definition").GetString()}").ToList();
+        JsonElement Resource(string type) => rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == type);
+
+        Assert.Equal(["export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"], Operations(rest));
+        Assert.Contains("export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", Operations(Resource("Patient")));
+        Assert.Contains("export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", Operations(Resource("Group")));
+        Assert.DoesNotContain(Operations(Resource("Observation")), o => o.StartsWith("export", StringComparison.Ordinal));
     }
 
     static async Task<string> TenantOfAsync(FhirServer server, string status)

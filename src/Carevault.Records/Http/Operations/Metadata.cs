@@ -123,6 +123,7 @@ internal static class Metadata
         w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Resource-validate");
         w.WriteEndObject();
         if (type is "Patient" or "Group") WriteOperation(w, "export", type == "Patient" ? ExportDefinitions.Patient : ExportDefinitions.Group);
+        if (type == "Patient") WriteOperation(w, "everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
         w.WriteEndArray();
         w.WriteStartArray("searchParam");
         WriteParam(w, "_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id");
@@ -130,15 +131,6 @@ internal static class Metadata
         foreach (var parameter in indexer.IndexedParameters(type))
             WriteParam(w, parameter.Code, parameter.Type.ToString().ToLowerInvariant(), null);
         w.WriteEndArray();
-        if (type == "Patient")
-        {
-            w.WriteStartArray("operation");
-            w.WriteStartObject();
-            w.WriteString("name", "everything");
-            w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
-            w.WriteEndObject();
-            w.WriteEndArray();
-        }
         w.WriteEndObject();
     }
 
