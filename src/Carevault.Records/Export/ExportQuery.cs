@@ -40,16 +40,22 @@ internal static class ExportQuery
             parameters.Add("since", sinceValue);
             since = " AND {0}.last_updated > @since";
         }
+        // Each branch is limited on its own, so neither backend sorts more than two pages (SQLite would otherwise
+        // materialise the whole type to order the union).
         var sql = $"""
             SELECT x.id AS Id, x.body AS Body FROM (
-                SELECT r.id, r.body FROM fhir_resources r
-                WHERE r.tenant_id = @tenant AND r.resource_type = @type AND r.deleted = 0 AND r.last_updated <= @at{string.Format(System.Globalization.CultureInfo.InvariantCulture, since, "r")}{filter}
+                SELECT * FROM (
+                    SELECT r.id, r.body FROM fhir_resources r
+                    WHERE r.tenant_id = @tenant AND r.resource_type = @type AND r.deleted = 0 AND r.last_updated <= @at{string.Format(System.Globalization.CultureInfo.InvariantCulture, since, "r")}{filter}
+                    ORDER BY r.id LIMIT @limit) a
                 UNION ALL
-                SELECT h.id, h.body FROM fhir_resources r
-                JOIN fhir_history h ON h.tenant_id = r.tenant_id AND h.resource_type = r.resource_type AND h.id = r.id
-                WHERE r.tenant_id = @tenant AND r.resource_type = @type AND r.last_updated > @at{filter} AND h.deleted = 0{string.Format(System.Globalization.CultureInfo.InvariantCulture, since, "h")}
-                    AND h.version_id = (SELECT MAX(v.version_id) FROM fhir_history v
-                                        WHERE v.tenant_id = r.tenant_id AND v.resource_type = r.resource_type AND v.id = r.id AND v.last_updated <= @at)
+                SELECT * FROM (
+                    SELECT h.id, h.body FROM fhir_resources r
+                    JOIN fhir_history h ON h.tenant_id = r.tenant_id AND h.resource_type = r.resource_type AND h.id = r.id
+                    WHERE r.tenant_id = @tenant AND r.resource_type = @type AND r.last_updated > @at{filter} AND h.deleted = 0{string.Format(System.Globalization.CultureInfo.InvariantCulture, since, "h")}
+                        AND h.version_id = (SELECT MAX(v.version_id) FROM fhir_history v
+                                            WHERE v.tenant_id = r.tenant_id AND v.resource_type = r.resource_type AND v.id = r.id AND v.last_updated <= @at)
+                    ORDER BY r.id LIMIT @limit) b
             ) x ORDER BY x.id LIMIT @limit
             """;
         return new CommandDefinition(sql, parameters, cancellationToken: ct);

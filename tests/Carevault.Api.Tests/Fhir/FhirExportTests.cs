@@ -411,6 +411,37 @@ public sealed class FhirExportTests(FhirExportTests.Servers servers) : IClassFix
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task AFailedExport_IsRetried_ThenAnswers500(DatabaseProvider provider)
+    {
+        var server = await servers.GetAsync(provider, workers: false);
+        var token = await server.NewTenantTokenAsync();
+        var status = await KickOffAsync(server, token, "/fhir/$export?_type=Patient");
+        var id = status[(status.LastIndexOf('/') + 1)..];
+        var jobs = server.Services.GetRequiredService<ExportJobStore>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+        async Task<ExportJob> ClaimAsync(long at)
+        {
+            for (var job = await jobs.ClaimAsync("w", at, TimeSpan.FromSeconds(30), default); job is not null; job = await jobs.ClaimAsync("w", at, TimeSpan.FromSeconds(30), default))
+                if (job.Id == id) return job;
+            throw new InvalidOperationException("The export was not claimable.");
+        }
+
+        // A transient failure puts it back in the queue (still 202); the last allowed attempt fails it for good.
+        await jobs.FailAsync((await ClaimAsync(now)).Id, "w", "IOException", final: false, next: now, now, now + 60_000, default);
+        Assert.Equal(HttpStatusCode.Accepted, (await server.SendAsync(HttpMethod.Get, status, token)).StatusCode);
+        var second = await ClaimAsync(now);
+        Assert.Equal(2, second.Attempts);
+        Assert.True(await jobs.FailAsync(second.Id, "w", "IOException", final: true, next: now, now, now + 60_000, default));
+
+        var outcome = await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, status, token), HttpStatusCode.InternalServerError);
+        Assert.DoesNotContain("IOException", outcome.GetRawText(), StringComparison.Ordinal);
+        // Failed is final: no worker claims it again.
+        for (var job = await jobs.ClaimAsync("w", now + 120_000, TimeSpan.FromSeconds(30), default); job is not null; job = await jobs.ClaimAsync("w", now + 120_000, TimeSpan.FromSeconds(30), default))
+            Assert.NotEqual(id, job.Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Claims_TakeEachDueExportOnce(DatabaseProvider provider)
     {
         var server = await servers.GetAsync(provider, workers: false);
