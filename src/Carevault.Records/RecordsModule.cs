@@ -1,6 +1,7 @@
 using Carevault.Fhir.Spec;
 using Carevault.Records.Access;
 using Carevault.Records.Bundles;
+using Carevault.Records.Export;
 using Carevault.Fhir.Validation;
 using Carevault.Records.Http;
 using Carevault.Records.Search;
@@ -37,6 +38,11 @@ public static class RecordsModule
         services.AddSingleton<OwnershipRules>();
         services.AddSingleton<FhirAccess>();
         services.AddSingleton<Identity.People.IFhirUserRecords, FhirUserRecords>();
+        services.AddSingleton(_ => ExportOptions.From(configuration));
+        services.AddSingleton<ExportJobStore>();
+        services.AddSingleton<ExportRunner>();
+        services.AddSingleton<ExportSignal>();
+        services.AddHostedService<ExportWorker>();
         // 401/403 on /fhir answer an OperationOutcome; other endpoints keep the default behaviour.
         services.TryAddSingleton<AuthorizationMiddlewareResultHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, FhirAuthorizationResultHandler>();

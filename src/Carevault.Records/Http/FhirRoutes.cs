@@ -31,6 +31,9 @@ internal static class FhirRoutes
                                                                  // GET    /fhir/{type}/_history            history-type
         CompartmentSearch.Map(secured);                          // GET    /fhir/Patient/{id}/{type}        search-compartment
         PatientEverything.Map(secured);                          // GET    /fhir/Patient/{id}/$everything   Patient $everything
+        ExportKickOff.Map(secured);                              // GET    /fhir[/Patient|/Group/{id}]/$export  bulk export kick-off
+        ExportStatus.Map(secured);                               // GET    /fhir/$export-status/{id}        bulk export status, DELETE cancels
+        ExportFileDownload.Map(secured);                         // GET    /fhir/$export-file/{id}/{name}   bulk export NDJSON file
         Unmatched.Map(fhir);                                     // *      /fhir/**                         404 / 405 as OperationOutcome
     }
 }

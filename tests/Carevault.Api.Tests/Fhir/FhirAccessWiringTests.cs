@@ -24,7 +24,9 @@ public sealed class FhirAccessWiringTests(FhirServers servers) : IClassFixture<F
         // metadata is anonymous, the fallback answers 404/405, transaction/batch check each entry in BundleProcessor,
         // system history takes only the types readable whatever the resource, and conditional update/delete
         // (PUT/DELETE /fhir/{type}) find their target inside the store, so target-dependent callers are refused.
-        // $validate reads the stored resource only for callers whose access does not depend on it.
-        Assert.Equal(["/fhir/", "/fhir/_history", "/fhir/metadata", "/fhir/{**path}", "/fhir/{type}", "/fhir/{type}", "/fhir/{type}/$validate", "/fhir/{type}/{id}/$validate"], withoutChecks);
+        // $validate reads the stored resource only for callers whose access does not depend on it. $export refuses
+        // target-dependent callers at kick-off (ExportKickOff), and its status and files are the requester's own.
+        Assert.Equal(["/fhir/", "/fhir/$export", "/fhir/$export-file/{id}/{name}", "/fhir/$export-status/{id}", "/fhir/$export-status/{id}",
+            "/fhir/Group/{id}/$export", "/fhir/Patient/$export", "/fhir/_history", "/fhir/metadata", "/fhir/{**path}", "/fhir/{type}", "/fhir/{type}", "/fhir/{type}/$validate", "/fhir/{type}/{id}/$validate"], withoutChecks);
     }
 }

@@ -12,7 +12,7 @@ namespace Carevault.Api.Tests.Fhir;
 /// A FHIR client nobody here wrote — npm's fhir-kit-client 2.0.3 — drives the real server binary: a hospital client
 /// registered from the command line gets a token and runs fhirkit/run.mjs (capabilities, create, read, update, patch,
 /// vread, conditional update, transaction with ifNoneExist, search with its own paging, _include, histories,
-/// delete). Needs <c>npm ci --prefix tests/Carevault.Api.Tests/Fhir/fhirkit</c> (build.sh runs it); fails, never skips.
+/// delete, a bulk $export kick-off and its polling). Needs <c>npm ci --prefix tests/Carevault.Api.Tests/Fhir/fhirkit</c> (build.sh runs it); fails, never skips.
 /// </summary>
 public sealed partial class FhirKitClientTests : IDisposable
 {
@@ -85,6 +85,10 @@ public sealed partial class FhirKitClientTests : IDisposable
         Assert.Equal(7, result.GetProperty("history").GetProperty("system").GetInt32());
         Assert.Equal(410, result.GetProperty("afterDelete").GetProperty("status").GetInt32());
         Assert.Equal("OperationOutcome", result.GetProperty("afterDelete").GetProperty("outcome").GetString());
+        Assert.Equal(202, result.GetProperty("export").GetProperty("kickOff").GetInt32());
+        Assert.Equal("OperationOutcome", result.GetProperty("export").GetProperty("outcome").GetString());
+        Assert.True(result.GetProperty("export").GetProperty("requiresAccessToken").GetBoolean());
+        Assert.Equal(["Patient:1"], result.GetProperty("export").GetProperty("output").EnumerateArray().Select(v => v.GetString()));
     }
 
     static async Task<(int ExitCode, string Output)> RunNodeAsync(string folder, string baseUrl, string token)

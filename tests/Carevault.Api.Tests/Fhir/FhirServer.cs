@@ -36,10 +36,13 @@ public sealed class FhirServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<FhirServer> StartAsync(DatabaseProvider provider)
+    /// <param name="settings">Configuration values on top of the database's (e.g. <c>Records:Export:MaxLinesPerFile</c>).</param>
+    public static async Task<FhirServer> StartAsync(DatabaseProvider provider, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
-        var app = CarevaultHost.Build([], database.Settings(), builder => builder.WebHost.UseTestServer());
+        var named = database.Settings();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) named[key] = value;
+        var app = CarevaultHost.Build([], named, builder => builder.WebHost.UseTestServer());
         await app.StartAsync();
         return new FhirServer(database, app);
     }

@@ -119,6 +119,42 @@ public sealed class TenantIsolationTests
         Assert.True(forNothing.Status == forA.Status, $"{route}: {(int)forA.Status} for A's data but {(int)forNothing.Status} for none");
     }
 
+    static HttpRequestMessage Async(HttpRequestMessage request)
+    {
+        request.Headers.Add("Prefer", "respond-async");
+        return request;
+    }
+
+    /// <summary>Kicks off a bulk export and polls it until done; returns its status URL's path.</summary>
+    static async Task<string> ExportAsync(HttpClient http, string token, string path)
+    {
+        using var kickOff = await http.SendAsync(Async(Fhir(HttpMethod.Get, path, token)));
+        Assert.Equal(HttpStatusCode.Accepted, kickOff.StatusCode);
+        var status = kickOff.Content.Headers.ContentLocation!.PathAndQuery;
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            var polled = await SendAsync(http, Fhir(HttpMethod.Get, status, token));
+            if (polled.Status == HttpStatusCode.OK) return status;
+            Assert.Equal(HttpStatusCode.Accepted, polled.Status);
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("The export did not finish.");
+    }
+
+    /// <summary>B's own export, system or Patient level, holds none of A's resources (<paramref name="ids"/>).</summary>
+    static async Task AssertExportHoldsNoneOfAsync(HttpClient http, string token, string path, params string[] ids)
+    {
+        var manifest = JsonDocument.Parse((await SendAsync(http, Fhir(HttpMethod.Get, await ExportAsync(http, token, path), token))).Body).RootElement;
+        foreach (var output in manifest.GetProperty("output").EnumerateArray())
+        {
+            var file = await SendAsync(http, Fhir(HttpMethod.Get, new Uri(output.GetProperty("url").GetString()!).PathAndQuery, token));
+            Assert.Equal(HttpStatusCode.OK, file.Status);
+            // B's own resources may point at A's ids (B's create probe makes one); none of A's resources is there.
+            foreach (var line in file.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                Assert.DoesNotContain(JsonDocument.Parse(line).RootElement.GetProperty("id").GetString(), ids);
+        }
+    }
+
     static int EntryCount(string bundle) =>
         JsonDocument.Parse(bundle).RootElement.TryGetProperty("entry", out var entries) ? entries.GetArrayLength() : 0;
 
@@ -137,6 +173,10 @@ public sealed class TenantIsolationTests
         var uploaded = await SendAsync(http, upload);
         Assert.Equal(HttpStatusCode.Accepted, uploaded.Status);
         var jobId = JsonDocument.Parse(uploaded.Body).RootElement.GetProperty("jobId").GetString()!;
+        var group = await SendAsync(http, Fhir(HttpMethod.Post, "/fhir/Group", a.Token, $$$"""{"resourceType":"Group","type":"person","actual":true,"member":[{"entity":{"reference":"Patient/{{{patientId}}}"}}]}"""));
+        var groupId = JsonDocument.Parse(group.Body).RootElement.GetProperty("id").GetString()!;
+        var exportStatus = await ExportAsync(http, a.Token, "/fhir/$export?_type=Patient");
+        var exportId = exportStatus[(exportStatus.LastIndexOf('/') + 1)..];
         var trail = JsonDocument.Parse(await a.Auditor.GetStringAsync(new Uri("/fhir/AuditEvent?_count=1", UriKind.Relative))).RootElement;
         var auditEventId = trail.GetProperty("entry")[0].GetProperty("resource").GetProperty("id").GetString()!;
 
@@ -254,6 +294,12 @@ public sealed class TenantIsolationTests
             },
             ["POST /fhir/{type}/{id}/$validate"] = () => AssertUnrevealedAsync("$validate", id => Fhir(HttpMethod.Post, $"/fhir/Patient/{id}/$validate", b.Token,
                 $$$"""{"resourceType":"Patient","id":"{{{id}}}"}"""), patientId, http),
+            ["GET /fhir/$export"] = () => AssertExportHoldsNoneOfAsync(http, b.Token, "/fhir/$export", patientId, groupId),
+            ["GET /fhir/Patient/$export"] = () => AssertExportHoldsNoneOfAsync(http, b.Token, "/fhir/Patient/$export", patientId, groupId),
+            ["GET /fhir/Group/{id}/$export"] = () => AssertUnrevealedAsync("group $export", id => Async(Fhir(HttpMethod.Get, $"/fhir/Group/{id}/$export", b.Token)), groupId, http),
+            ["GET /fhir/$export-status/{id}"] = () => AssertUnrevealedAsync("$export status", id => Fhir(HttpMethod.Get, $"/fhir/$export-status/{id}", b.Token), exportId, http),
+            ["DELETE /fhir/$export-status/{id}"] = () => AssertUnrevealedAsync("$export cancel", id => Fhir(HttpMethod.Delete, $"/fhir/$export-status/{id}", b.Token), exportId, http),
+            ["GET /fhir/$export-file/{id}/{name}"] = () => AssertUnrevealedAsync("$export file", id => Fhir(HttpMethod.Get, $"/fhir/$export-file/{id}/Patient-1.ndjson", b.Token), exportId, http),
             ["GET /fhir/AuditEvent/{id}"] = async () =>
             {
                 // AuditEvent ids are per-tenant sequence numbers: B's AuditEvent/{n} is B's own n-th record, never A's.
@@ -343,6 +389,7 @@ public sealed class TenantIsolationTests
         Assert.Equal(HttpStatusCode.OK, (await a.Hospital.RequestTokenAsync(http)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, Fhir(HttpMethod.Get, "/fhir/Patient?_count=1", a.Token))).Status);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, Fhir(HttpMethod.Get, $"/api/jobs/{jobId}", a.Token))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/$export-file/{exportId}/Patient-1.ndjson", a.Token))).Status);
         using var doctor = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await doctor.PostAsJsonAsync("/api/auth/login", new { tenant = a.Id, username = "doctor", password = Password })).StatusCode);
     }

@@ -78,6 +78,9 @@ internal static class Metadata
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteStartArray("operation"); // Bulk Data Access IG v2: $export, its status and files (see ExportKickOff)
+        WriteOperation(w, "export", ExportDefinitions.System);
+        w.WriteEndArray();
         w.WriteStartArray("compartment");
         w.WriteStringValue("http://hl7.org/fhir/CompartmentDefinition/patient"); // GET Patient/[id]/[type]
         w.WriteEndArray();
@@ -115,17 +118,9 @@ internal static class Metadata
                 w.WriteStringValue($"{other}:{parameter.Code}");
         w.WriteEndArray();
         w.WriteStartArray("operation");
-        w.WriteStartObject();
-        w.WriteString("name", "validate");
-        w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Resource-validate");
-        w.WriteEndObject();
-        if (type == "Patient")
-        {
-            w.WriteStartObject();
-            w.WriteString("name", "everything");
-            w.WriteString("definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
-            w.WriteEndObject();
-        }
+        WriteOperation(w, "validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate");
+        if (type is "Patient" or "Group") WriteOperation(w, "export", type == "Patient" ? ExportDefinitions.Patient : ExportDefinitions.Group);
+        if (type == "Patient") WriteOperation(w, "everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything");
         w.WriteEndArray();
         w.WriteStartArray("searchParam");
         WriteParam(w, "_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id");
@@ -133,6 +128,21 @@ internal static class Metadata
         foreach (var parameter in indexer.IndexedParameters(type))
             WriteParam(w, parameter.Code, parameter.Type.ToString().ToLowerInvariant(), null);
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    static class ExportDefinitions
+    {
+        public const string System = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
+        public const string Patient = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export";
+        public const string Group = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export";
+    }
+
+    static void WriteOperation(Utf8JsonWriter w, string name, string definition)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteString("definition", definition);
         w.WriteEndObject();
     }
 

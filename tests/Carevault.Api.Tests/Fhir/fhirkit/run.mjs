@@ -96,4 +96,23 @@ try {
   out.afterDelete = { status: error.response?.status, outcome: error.response?.data?.resourceType };
 }
 
+// Bulk Data $export: the kick-off through the client's operation helper, then its request helper polls the status URL.
+const kickOff = await client.operation({
+  name: '$export', method: 'GET', input: { _type: 'Patient' },
+  options: { headers: { Prefer: 'respond-async', Accept: 'application/fhir+json' } },
+});
+const statusUrl = Client.httpFor(kickOff)?.response?.headers.get('content-location');
+let manifest;
+for (let i = 0; i < 600 && !manifest; i += 1) {
+  const polled = await client.request(statusUrl);
+  if (status(polled) === 200) manifest = polled;
+  else await new Promise((resolve) => setTimeout(resolve, 100));
+}
+out.export = {
+  kickOff: status(kickOff),
+  outcome: kickOff.resourceType,
+  requiresAccessToken: manifest?.requiresAccessToken,
+  output: manifest?.output.map((o) => `${o.type}:${o.count}`),
+};
+
 console.log(JSON.stringify(out));
