@@ -3,7 +3,9 @@ using Carevault.Audit.Http;
 using Carevault.Audit.Retention;
 using Carevault.Audit.Trail;
 using Carevault.Identity.Auditing;
+using Carevault.Storage;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Carevault.Audit;
@@ -19,12 +21,14 @@ public static class AuditModule
 {
     public static IServiceCollection AddCarevaultAudit(this IServiceCollection services)
     {
+        services.AddSingleton(sp => AuditKeys.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<StorageSettings>()));
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<AuditReader>();
         services.AddSingleton<AuditVerifier>();
         services.AddSingleton<AuditRetention>();
         services.AddSingleton<IAuditRecorder, AuditRecorder>();
         services.AddHostedService<AuditRetentionService>();
+        services.AddHostedService<AuditKeyingService>();
         return services;
     }
 

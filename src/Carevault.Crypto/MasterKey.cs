@@ -73,6 +73,16 @@ public sealed class MasterKey
         return "mk-" + Convert.ToHexStringLower(id);
     }
 
+    /// <summary>
+    /// A 32-byte key for another purpose (e.g. the audit chain's HMAC), derived with HKDF-SHA256 under
+    /// <paramref name="purpose"/> as info (RFC 5869), so keys for different purposes are independent. A secret.
+    /// </summary>
+    public byte[] DeriveKey(string purpose)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(purpose);
+        return HKDF.DeriveKey(HashAlgorithmName.SHA256, _material, KeySize, salt: [], info: Encoding.UTF8.GetBytes(purpose));
+    }
+
     /// <summary>The key as base64, for writing a key file. Handle the result as a secret.</summary>
     public string ExportBase64() => Convert.ToBase64String(_material);
 

@@ -26,7 +26,7 @@ public static class RecordsModule
 {
     public static IServiceCollection AddCarevaultRecords(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(FhirSpec.R4);
+        services.AddSingleton(_ => FhirSpec.R4); // parsed on first use, not while the host starts (issue 7: cold start)
         services.AddSingleton(sp => new FhirValidator(sp.GetRequiredService<FhirSpec>()));
         services.AddSingleton<ResourceValidation>();
         services.AddSingleton<SearchIndexer>();

@@ -1,5 +1,6 @@
 using Carevault.Audit.Retention;
 using Carevault.Audit.Trail;
+using Carevault.Crypto;
 using Carevault.Storage;
 using Carevault.Storage.Database;
 using Carevault.Storage.Migrations;
@@ -18,13 +19,16 @@ public sealed class AuditHarness : IAsyncDisposable
     {
         _database = database;
         Db = db;
-        Trail = new AuditTrail(db, NullLogger<AuditTrail>.Instance);
-        Verifier = new AuditVerifier(db);
+        Trail = new AuditTrail(db, Keys, NullLogger<AuditTrail>.Instance);
+        Verifier = new AuditVerifier(db, Keys);
         Reader = new AuditReader(db);
         Retention = new AuditRetention(db, Clock, NullLogger<AuditRetention>.Instance);
     }
 
     public Db Db { get; }
+
+    /// <summary>The audit key ring: one key, as the server generates on first start.</summary>
+    public AuditKeys Keys { get; } = new(new MasterKeyRing(MasterKey.Generate()));
     public TestClock Clock { get; } = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
     public AuditTrail Trail { get; }
     public AuditVerifier Verifier { get; }

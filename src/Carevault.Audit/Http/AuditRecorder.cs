@@ -2,6 +2,7 @@ using Carevault.Audit.Trail;
 using Carevault.Identity.Auditing;
 using Carevault.Identity.Tenants;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -17,8 +18,22 @@ internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock
     /// <summary>Anonymous events whose tenant was not verified go to the operators' chain.</summary>
     const string SystemChain = Identity.Authorization.SystemTenant.Id;
 
-    public void Begin(HttpContext http, AuditAction action, AuditNotes notes) =>
-        notes.Enlist = (connection, transaction, status, ct) => trail.AppendAsync(connection, transaction, Build(http, action, notes, status), ct);
+    public void Begin(HttpContext http, AuditAction action, AuditNotes notes)
+    {
+        notes.SuccessStatus = SuccessStatus(http);
+        notes.Enlist = (connection, transaction, part, ct) => trail.AppendAsync(connection, transaction, Build(http, part.Action ?? action, notes, part.Status, part), ct);
+    }
+
+    /// <summary>The lowest 2xx status the endpoint declares (typed results list theirs), else 200.</summary>
+    static int SuccessStatus(HttpContext http)
+    {
+        var lowest = int.MaxValue;
+        foreach (var produces in http.GetEndpoint()?.Metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>() ?? [])
+        {
+            if (produces.StatusCode is >= 200 and < 300 && produces.StatusCode < lowest) lowest = produces.StatusCode;
+        }
+        return lowest == int.MaxValue ? StatusCodes.Status200OK : lowest;
+    }
 
     public async Task<object?> CompleteAsync(HttpContext http, AuditAction action, AuditNotes notes, object? result)
     {
@@ -54,7 +69,7 @@ internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock
         }
     }
 
-    AuditRecord Build(HttpContext http, AuditAction action, AuditNotes notes, int status)
+    AuditRecord Build(HttpContext http, AuditAction action, AuditNotes notes, int status, AuditPart? part = null)
     {
         // The endpoint's word first: a token request from a browser that also holds a session is the client's act.
         var caller = CallerContext.From(http.User);
@@ -72,9 +87,9 @@ internal sealed partial class AuditRecorder(AuditTrail trail, TimeProvider clock
             ActorRole = AuditText.Clean(actor.Role, 32),
             SourceIp = http.Connection.RemoteIpAddress?.ToString() ?? "",
             UserAgent = AuditText.Clean(http.Request.Headers.UserAgent.ToString()),
-            Entities = (notes.Entities.Count > 0 ? notes.Entities : RouteSubjects(http)).Select(e => AuditText.Clean(e, 300)).ToList(),
+            Entities = (part?.Entities ?? (notes.Entities.Count > 0 ? notes.Entities : RouteSubjects(http))).Select(e => AuditText.Clean(e, 300)).ToList(),
             Query = AuditText.Clean(notes.Query ?? "", 4096),
-            Detail = AuditText.Clean(string.IsNullOrEmpty(notes.Detail) ? $"{http.Request.Method} {route}" : notes.Detail, 300),
+            Detail = AuditText.Clean(part?.Detail ?? (string.IsNullOrEmpty(notes.Detail) ? $"{http.Request.Method} {route}" : notes.Detail), 300),
         };
     }
 

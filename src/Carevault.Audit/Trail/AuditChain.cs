@@ -18,8 +18,12 @@ internal static class AuditChain
         public string LastHash { get; set; } = "";
     }
 
-    /// <summary>Appends in order; tenants are locked in ordinal order so two batches cannot deadlock.</summary>
-    public static async Task<IReadOnlyList<ChainedAuditRecord>> AppendAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect,
+    /// <summary>
+    /// Appends in order, each record HMAC-hashed under the active audit key; tenants are locked in ordinal order so two
+    /// batches cannot deadlock. A chain whose last record is unkeyed (written before keyed hashing) first gets the
+    /// record that marks where keyed hashing begins (decision 0017).
+    /// </summary>
+    public static async Task<IReadOnlyList<ChainedAuditRecord>> AppendAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, AuditKeys keys,
         IReadOnlyList<AuditRecord> records, CancellationToken ct)
     {
         var results = new ChainedAuditRecord[records.Count];
@@ -29,12 +33,21 @@ internal static class AuditChain
             var head = await LockHeadAsync(connection, transaction, dialect, tenant, ct);
             var seq = head.LastSeq;
             var hash = head.LastHash;
+            var key = keys.Active;
             for (var i = 0; i < records.Count; i++)
             {
                 var record = records[i];
                 if (!string.Equals(record.TenantId, tenant, StringComparison.Ordinal)) continue;
+                if (seq > 0 && AuditHash.KeyIdOf(hash) is null)
+                {
+                    var marker = KeyingMarker(tenant, key, record.RecordedAt);
+                    seq++;
+                    var markerHash = AuditHash.Compute(marker, seq, hash, key);
+                    await InsertAsync(connection, transaction, marker, seq, hash, markerHash, ct);
+                    hash = markerHash;
+                }
                 seq++;
-                var next = AuditHash.Compute(record, seq, hash);
+                var next = AuditHash.Compute(record, seq, hash, key);
                 await InsertAsync(connection, transaction, record, seq, hash, next, ct);
                 results[i] = new ChainedAuditRecord(record, seq, hash, next);
                 hash = next;
@@ -45,6 +58,37 @@ internal static class AuditChain
         }
         return results;
     }
+
+    /// <summary>
+    /// Marks where keyed hashing begins on a chain that still ends in unkeyed records (an idle tenant after the upgrade):
+    /// appends the marker alone. False when the chain is empty or already keyed.
+    /// </summary>
+    public static async Task<bool> SealAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, AuditKeys keys, string tenant, long now, CancellationToken ct)
+    {
+        var head = await LockHeadAsync(connection, transaction, dialect, tenant, ct);
+        if (head.LastSeq == 0 || AuditHash.KeyIdOf(head.LastHash) is not null) return false;
+        var key = keys.Active;
+        var marker = KeyingMarker(tenant, key, now);
+        var seq = head.LastSeq + 1;
+        var hash = AuditHash.Compute(marker, seq, head.LastHash, key);
+        await InsertAsync(connection, transaction, marker, seq, head.LastHash, hash, ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE audit_chain_heads SET last_seq = @seq, last_hash = @hash WHERE tenant_id = @tenant",
+            new { seq, hash, tenant }, transaction, cancellationToken: ct));
+        return true;
+    }
+
+    /// <summary>The record that marks where keyed hashing begins: its own keyed hash covers the last unkeyed hash.</summary>
+    static AuditRecord KeyingMarker(string tenant, AuditKey key, long now) => new()
+    {
+        TenantId = tenant,
+        RecordedAt = now,
+        Action = Identity.Auditing.AuditActions.Name(Identity.Auditing.AuditAction.KeyRotation),
+        Status = 200,
+        ActorKind = "system",
+        ActorId = "carevault",
+        Detail = "audit chain keyed: from this record on, hashes are HMAC-SHA256 under audit key " + key.Id,
+    };
 
     static async Task<Head> LockHeadAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string tenant, CancellationToken ct)
     {

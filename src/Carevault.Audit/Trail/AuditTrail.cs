@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Carevault.Storage.Database;
+using Dapper;
 using Microsoft.Extensions.Logging;
 
 namespace Carevault.Audit.Trail;
@@ -18,15 +19,17 @@ public sealed partial class AuditTrail : IAsyncDisposable
     internal const int MaxBatch = 256;
 
     readonly Db _db;
+    readonly AuditKeys _keys;
     readonly ILogger<AuditTrail> _logger;
     readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     readonly Task _writer;
 
     sealed record Pending(AuditRecord Record, TaskCompletionSource<ChainedAuditRecord> Done);
 
-    public AuditTrail(Db db, ILogger<AuditTrail> logger)
+    public AuditTrail(Db db, AuditKeys keys, ILogger<AuditTrail> logger)
     {
         _db = db;
+        _keys = keys;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -42,7 +45,7 @@ public sealed partial class AuditTrail : IAsyncDisposable
 
     /// <summary>Appends inside the caller's transaction: the record commits with the caller's writes or not at all.</summary>
     public async Task<ChainedAuditRecord> AppendAsync(DbConnection connection, DbTransaction transaction, AuditRecord record, CancellationToken ct) =>
-        (await AuditChain.AppendAsync(connection, transaction, _db.Dialect, [record], ct))[0];
+        (await AuditChain.AppendAsync(connection, transaction, _db.Dialect, _keys, [record], ct))[0];
 
     async Task WriteLoopAsync()
     {
@@ -69,9 +72,33 @@ public sealed partial class AuditTrail : IAsyncDisposable
         // Not cancellable: the requests waiting on this batch may already have acted.
         await using var connection = await _db.OpenAsync(CancellationToken.None);
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-        var written = await AuditChain.AppendAsync(connection, transaction, _db.Dialect, records, CancellationToken.None);
+        var written = await AuditChain.AppendAsync(connection, transaction, _db.Dialect, _keys, records, CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         return written;
+    }
+
+    /// <summary>
+    /// Marks where keyed hashing begins on every chain that still ends in unkeyed records (decision 0017), so that an
+    /// idle tenant's chain verifies after the upgrade too. Returns how many chains it marked.
+    /// </summary>
+    public async Task<int> SealUnkeyedChainsAsync(TimeProvider clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        IReadOnlyList<string> tenants;
+        await using (var connection = await _db.OpenAsync(ct))
+        {
+            tenants = (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT tenant_id FROM audit_chain_heads WHERE last_seq > 0 AND last_hash NOT LIKE 'hmac-sha256:%' ORDER BY tenant_id", cancellationToken: ct))).AsList();
+        }
+        var sealedChains = 0;
+        foreach (var tenant in tenants)
+        {
+            await using var connection = await _db.OpenAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            if (await AuditChain.SealAsync(connection, transaction, _db.Dialect, _keys, tenant, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct)) sealedChains++;
+            await transaction.CommitAsync(ct);
+        }
+        return sealedChains;
     }
 
     public async ValueTask DisposeAsync()

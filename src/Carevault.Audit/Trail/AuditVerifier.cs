@@ -15,9 +15,11 @@ public sealed record ChainVerdict(string TenantId, long Records, long? FirstBadS
 /// <summary>
 /// Walks chains in sequence order from the retention anchor: every sequence number present (none deleted), each
 /// record's previous hash equal to the hash before it (none reordered or replaced), each hash equal to the hash
-/// recomputed from the stored fields (none edited), and the last record equal to the head (none cut off the end).
+/// recomputed from the stored fields under the audit key the record names (none edited), and the last record equal
+/// to the head (none cut off the end). Keyed hashing (decision 0017): unkeyed (SHA-256) records may only precede the
+/// first keyed one, and a chain must end keyed, so recomputing plain hashes over an edit does not pass.
 /// </summary>
-public sealed class AuditVerifier(Db db)
+public sealed class AuditVerifier(Db db, AuditKeys keys)
 {
     sealed class HeadRow
     {
@@ -36,7 +38,7 @@ public sealed class AuditVerifier(Db db)
         return verdicts;
     }
 
-    static async Task<ChainVerdict> VerifyTenantAsync(System.Data.Common.DbConnection connection, string tenant, CancellationToken ct)
+    async Task<ChainVerdict> VerifyTenantAsync(System.Data.Common.DbConnection connection, string tenant, CancellationToken ct)
     {
         var head = await connection.QuerySingleOrDefaultAsync<HeadRow>(new CommandDefinition(
             "SELECT last_seq AS LastSeq, last_hash AS LastHash, anchor_seq AS AnchorSeq, anchor_hash AS AnchorHash FROM audit_chain_heads WHERE tenant_id = @tenant",
@@ -46,6 +48,8 @@ public sealed class AuditVerifier(Db db)
         var expectedSeq = head.AnchorSeq + 1;
         var expectedPrev = head.AnchorHash;
         long count = 0;
+        long? firstUnkeyed = null;
+        var keyed = false;
         // Unbuffered: a chain can be long; rows stream in sequence order.
         var rows = connection.QueryUnbufferedAsync<AuditReader.Row>($"SELECT {AuditReader.Columns} FROM audit_records WHERE tenant_id = @tenant ORDER BY seq", new { tenant });
         await foreach (var row in rows.WithCancellation(ct))
@@ -68,8 +72,23 @@ public sealed class AuditVerifier(Db db)
             {
                 return Bad(head, tenant, count, row.Seq, $"record {N(row.Seq)} was edited (its entities are unreadable)");
             }
+            AuditKey? key = null;
+            if (AuditHash.KeyIdOf(row.Hash) is { } keyId)
+            {
+                if (!keys.TryGet(keyId, out key))
+                    return Bad(head, tenant, count, row.Seq, $"record {N(row.Seq)} names audit key '{keyId}', which is not in the audit key ring (forged, or the key was removed)");
+                keyed = true;
+            }
+            else if (keyed)
+            {
+                return Bad(head, tenant, count, row.Seq, $"record {N(row.Seq)} was edited (it is unkeyed after keyed hashing began: re-hashed without the audit key)");
+            }
+            else
+            {
+                firstUnkeyed ??= row.Seq;
+            }
             var record = row.ToRecord(entities);
-            if (!string.Equals(AuditHash.Compute(record.Record, row.Seq, row.PrevHash), row.Hash, StringComparison.Ordinal))
+            if (!AuditHash.Matches(AuditHash.Compute(record.Record, row.Seq, row.PrevHash, key), row.Hash))
                 return Bad(head, tenant, count, row.Seq, $"record {N(row.Seq)} was edited (its hash does not match its contents)");
             expectedSeq++;
             expectedPrev = row.Hash;
@@ -79,6 +98,12 @@ public sealed class AuditVerifier(Db db)
             return expectedSeq - 1 < head.LastSeq
                 ? Bad(head, tenant, count, expectedSeq, $"records {N(expectedSeq)} to {N(head.LastSeq)} are missing from the end (deleted)")
                 : Bad(head, tenant, count, expectedSeq - 1, $"record {N(expectedSeq - 1)} does not match the chain head (the head or the last record was changed)");
+        }
+        // The chain must end keyed: unkeyed records are sealed by the keyed record after them (the keying marker).
+        if (firstUnkeyed is { } unkeyed && !keyed)
+        {
+            return Bad(head, tenant, count, unkeyed, $"records {N(unkeyed)} to {N(head.LastSeq)} are unkeyed and no keyed record follows them: "
+                + "re-hashed without the audit key (or written before keyed hashing by a server that has not started since)");
         }
         return new ChainVerdict(tenant, count, null, null, head.LastHash);
     }

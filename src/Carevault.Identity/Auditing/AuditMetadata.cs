@@ -50,6 +50,8 @@ public static class AuditEndpointExtensions
             object? result;
             try
             {
+                // Stores without the HttpContext (identity writes) find the call here; restored when this filter returns.
+                AuditNotes.Current = notes;
                 result = await next(invocation);
             }
             catch (Exception exception)

@@ -10,7 +10,19 @@ namespace Carevault.Identity.Auditing;
 /// </summary>
 public sealed class AuditNotes
 {
+    static readonly AsyncLocal<AuditNotes?> CurrentCall = new();
+
     readonly List<string> _entities = [];
+
+    /// <summary>
+    /// The audited call running on this flow, for stores that take no <see cref="HttpContext"/> (identity writes):
+    /// set by the audit filter around the endpoint; null outside audited calls (CLI, background work).
+    /// </summary>
+    public static AuditNotes? Current
+    {
+        get => CurrentCall.Value;
+        internal set => CurrentCall.Value = value;
+    }
 
     /// <summary>Resource references (<c>Patient/123</c>, <c>Patient/123/_history/2</c>) the call touched.</summary>
     public IReadOnlyList<string> Entities => _entities;
@@ -24,13 +36,16 @@ public sealed class AuditNotes
     /// <summary>The acting party when the request is not authenticated (sign-in, token, reset).</summary>
     public AuditActor? Actor { get; set; }
 
+    /// <summary>The status the endpoint declares for success (its lowest 2xx response): what a store write enlists as.</summary>
+    public int SuccessStatus { get; set; } = StatusCodes.Status200OK;
+
     public void AddEntity(string reference)
     {
         if (!_entities.Contains(reference)) _entities.Add(reference);
     }
 
-    /// <summary>Set by the trail: writes this call's record inside a store transaction (see <see cref="EnlistAsync"/>).</summary>
-    public Func<DbConnection, DbTransaction, int, CancellationToken, Task>? Enlist { get; set; }
+    /// <summary>Set by the trail: writes a record of this call inside a store transaction (see <see cref="EnlistAsync(DbConnection, DbTransaction, int, CancellationToken)"/>).</summary>
+    public Func<DbConnection, DbTransaction, AuditPart, CancellationToken, Task>? Enlist { get; set; }
 
     /// <summary>The status of the record written inside the store transaction, once one was.</summary>
     public int? EnlistedStatus { get; private set; }
@@ -42,12 +57,32 @@ public sealed class AuditNotes
     public async Task EnlistAsync(DbConnection connection, DbTransaction transaction, int status, CancellationToken ct)
     {
         if (Enlist is null) return;
-        await Enlist(connection, transaction, status, ct);
+        await Enlist(connection, transaction, new AuditPart(status), ct);
         EnlistedStatus = status;
+    }
+
+    /// <summary>As <see cref="EnlistAsync(DbConnection, DbTransaction, int, CancellationToken)"/>, answering the endpoint's declared success status.</summary>
+    public Task EnlistAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => EnlistAsync(connection, transaction, SuccessStatus, ct);
+
+    /// <summary>
+    /// Writes a record of one part of the call that commits on its own (an entry of a batch Bundle) in that part's
+    /// transaction. The call's own record is still written by the filter.
+    /// </summary>
+    public async Task EnlistPartAsync(DbConnection connection, DbTransaction transaction, AuditPart part, CancellationToken ct)
+    {
+        if (Enlist is null) return;
+        await Enlist(connection, transaction, part, ct);
     }
 
     public static AuditNotes? Of(HttpContext http) => http.Features.Get<AuditNotes>();
 }
+
+/// <summary>What a record written inside a store transaction says, where it differs from the call's own record.</summary>
+/// <param name="Status">The status the write answers (201 created, 200 updated, 204 deleted).</param>
+/// <param name="Action">The part's own action (a batch entry's create, update or delete); null: the call's.</param>
+/// <param name="Entities">The part's references; null: the call's notes.</param>
+/// <param name="Detail">The part's refinement (<c>batch entry 3</c>); null: the call's.</param>
+public sealed record AuditPart(int Status, AuditAction? Action = null, IReadOnlyList<string>? Entities = null, string? Detail = null);
 
 /// <param name="TenantId">The tenant the endpoint verified the actor belongs to; null when unknown (recorded in the system chain).</param>
 /// <param name="Id">User id, client id, or the name that was tried when no such user exists.</param>

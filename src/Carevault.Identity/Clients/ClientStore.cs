@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Scopes;
 using Carevault.Storage.Database;
 using Dapper;
@@ -62,11 +63,7 @@ public sealed class ClientStore(Db db, TimeProvider clock)
                 throw new ArgumentException("Redirect URIs are absolute https URLs (http only on loopback), without fragments.", nameof(redirectUris));
         }
         var secret = isPublic ? null : ClientSecret.Generate();
-        var client = await InsertAsync(tenantId, name, scopes, null, secret is null ? NoSecret : ClientSecret.Hash(secret), jwks: null, ct);
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE clients SET redirect_uris = @uris, public_client = @isPublic WHERE id = @Id",
-            new { uris = string.Join(' ', redirectUris), isPublic = isPublic ? 1 : 0, client.Id }, cancellationToken: ct));
+        var client = await InsertAsync(tenantId, name, scopes, null, secret is null ? NoSecret : ClientSecret.Hash(secret), jwks: null, ct, redirectUris, isPublic);
         return (client with { RedirectUris = redirectUris, IsPublic = isPublic }, secret);
     }
 
@@ -93,18 +90,20 @@ public sealed class ClientStore(Db db, TimeProvider clock)
     /// <summary>Stored for key-based clients: never a valid hash, so no secret can authenticate them.</summary>
     const string NoSecret = "none";
 
-    async Task<Client> InsertAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, string secretHash, string? jwks, CancellationToken ct)
+    async Task<Client> InsertAsync(string tenantId, string name, ScopeSet scopes, TimeSpan? tokenLifetime, string secretHash, string? jwks, CancellationToken ct,
+        IReadOnlyList<string>? redirectUris = null, bool isPublic = false)
     {
         var lifetime = tokenLifetime ?? DefaultTokenLifetime;
         if (lifetime <= TimeSpan.Zero || lifetime > MaxTokenLifetime)
             throw new ArgumentOutOfRangeException(nameof(tokenLifetime), $"Token lifetime must be between 1 second and {MaxTokenLifetime.TotalHours} hours.");
         var row = new Row("cli_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), tenantId, name, secretHash, scopes.ToString(), (long)lifetime.TotalSeconds, "active");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO clients (id, tenant_id, name, secret_hash, scopes, token_lifetime_seconds, status, created_at, secret_rotated_at, jwks)
-            VALUES (@Id, @TenantId, @Name, @SecretHash, @Scopes, @TokenLifetimeSeconds, @Status, @now, @now, @jwks)
-            """, new { row.Id, row.TenantId, row.Name, row.SecretHash, row.Scopes, row.TokenLifetimeSeconds, row.Status, now, jwks }, cancellationToken: ct));
+        var uris = redirectUris is null ? null : string.Join(' ', redirectUris);
+        await AuditedWrite.RunAsync(db, (connection, transaction) => connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO clients (id, tenant_id, name, secret_hash, scopes, token_lifetime_seconds, status, created_at, secret_rotated_at, jwks, redirect_uris, public_client)
+            VALUES (@Id, @TenantId, @Name, @SecretHash, @Scopes, @TokenLifetimeSeconds, @Status, @now, @now, @jwks, @uris, @isPublic)
+            """, new { row.Id, row.TenantId, row.Name, row.SecretHash, row.Scopes, row.TokenLifetimeSeconds, row.Status, now, jwks, uris, isPublic = isPublic ? 1 : 0 },
+            transaction, cancellationToken: ct)), _ => true, ct);
         return ToClient(row);
     }
 
@@ -141,21 +140,23 @@ public sealed class ClientStore(Db db, TimeProvider clock)
     public async Task<IssuedClientSecret?> RotateSecretAsync(string tenantId, string clientId, CancellationToken ct)
     {
         var secret = ClientSecret.Generate();
-        await using var connection = await db.OpenAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE clients SET secret_hash = @hash, secret_rotated_at = @now WHERE tenant_id = @tenantId AND id = @clientId AND status = 'active'",
-            new { hash = ClientSecret.Hash(secret), now = clock.GetUtcNow().ToUnixTimeMilliseconds(), tenantId, clientId }, cancellationToken: ct));
-        if (changed == 0) return null;
-        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM clients WHERE id = @clientId", new { clientId }, cancellationToken: ct));
-        return new IssuedClientSecret(ToClient(row), secret);
+        var row = await AuditedWrite.RunAsync<Row?>(db, async (connection, transaction) =>
+        {
+            var changed = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE clients SET secret_hash = @hash, secret_rotated_at = @now WHERE tenant_id = @tenantId AND id = @clientId AND status = 'active'",
+                new { hash = ClientSecret.Hash(secret), now = clock.GetUtcNow().ToUnixTimeMilliseconds(), tenantId, clientId }, transaction, cancellationToken: ct));
+            return changed == 0 ? null
+                : await connection.QuerySingleAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM clients WHERE id = @clientId", new { clientId }, transaction, cancellationToken: ct));
+        }, changed => changed is not null, ct);
+        return row is null ? null : new IssuedClientSecret(ToClient(row), secret);
     }
 
     /// <summary>Revokes a client: it can obtain no more tokens. False when the tenant has no such client.</summary>
     public async Task<bool> RevokeAsync(string tenantId, string clientId, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE clients SET status = 'revoked' WHERE tenant_id = @tenantId AND id = @clientId", new { tenantId, clientId }, cancellationToken: ct)) > 0;
+        return await AuditedWrite.RunAsync(db, async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE clients SET status = 'revoked' WHERE tenant_id = @tenantId AND id = @clientId", new { tenantId, clientId }, transaction, cancellationToken: ct)) > 0,
+            changed => changed, ct);
     }
 
     /// <summary>

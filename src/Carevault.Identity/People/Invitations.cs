@@ -1,3 +1,4 @@
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Outbox;
 using Carevault.Identity.Tokens;
 using Carevault.Storage.Database;
@@ -62,6 +63,8 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
                 {tokens.Issuer}/accept-invitation?token={token}
                 """,
         }, ct);
+        // The invitation commits with its audit record (decision 0012).
+        if (AuditNotes.Current is { } notes) await notes.EnlistAsync(connection, transaction, ct);
         await transaction.CommitAsync(ct);
         return user;
     }

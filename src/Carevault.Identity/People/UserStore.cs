@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Carevault.Identity.Auditing;
 using Carevault.Storage.Database;
 using Dapper;
 
@@ -22,8 +23,7 @@ public sealed class UserStore(Db db, TimeProvider clock)
     public async Task<User?> CreateAsync(string tenantId, string username, string password, string role, string? email, string? fhirUser, CancellationToken ct)
     {
         var user = NewUser(tenantId, username, password, role, email, fhirUser);
-        await using var connection = await db.OpenAsync(ct);
-        return await InsertAsync(connection, null, user, password, ct) ? user : null;
+        return await AuditedWrite.RunAsync(db, (connection, transaction) => InsertAsync(connection, transaction, user, password, ct), inserted => inserted, ct) ? user : null;
     }
 
     /// <summary>Checks every field (throwing <see cref="ArgumentException"/>) and returns the account to insert.</summary>
@@ -54,10 +54,9 @@ public sealed class UserStore(Db db, TimeProvider clock)
     /// <summary>Links a user to a FHIR resource (or unlinks with null); the caller has checked it with <see cref="FhirUserLink"/>. False when not found.</summary>
     public async Task<bool> SetFhirUserAsync(string tenantId, string userId, string? fhirUser, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        return await AuditedWrite.RunAsync(db, async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET fhir_user = @fhirUser WHERE tenant_id = @tenantId AND id = @userId",
-            new { fhirUser, tenantId, userId }, cancellationToken: ct)) > 0;
+            new { fhirUser, tenantId, userId }, transaction, cancellationToken: ct)) > 0, changed => changed, ct);
     }
 
     /// <summary>The user's role, or null when the tenant has no such user.</summary>
@@ -82,9 +81,8 @@ public sealed class UserStore(Db db, TimeProvider clock)
     /// <summary>Disables or re-enables a user; disabling ends their sessions at the next request. False when not found.</summary>
     public async Task<bool> SetActiveAsync(string tenantId, string userId, bool active, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        return await AuditedWrite.RunAsync(db, async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET status = @status WHERE tenant_id = @tenantId AND id = @userId",
-            new { status = active ? "active" : "disabled", tenantId, userId }, cancellationToken: ct)) > 0;
+            new { status = active ? "active" : "disabled", tenantId, userId }, transaction, cancellationToken: ct)) > 0, changed => changed, ct);
     }
 }

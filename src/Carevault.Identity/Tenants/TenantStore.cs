@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Carevault.Identity.Auditing;
 using Carevault.Storage.Database;
 using Dapper;
 
@@ -14,10 +15,9 @@ public sealed partial class TenantStore(Db db, TimeProvider clock)
     {
         if (!IdPattern().IsMatch(id)) throw new ArgumentException("Tenant ids are 2-40 characters of a-z, 0-9 and '-', starting with a letter.", nameof(id));
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200) throw new ArgumentException("A tenant name is 1-200 characters.", nameof(name));
-        await using var connection = await db.OpenAsync(ct);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+        var inserted = await AuditedWrite.RunAsync(db, (connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO tenants (id, name, created_at) VALUES (@id, @name, @now) ON CONFLICT (id) DO NOTHING",
-            new { id, name, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+            new { id, name, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: ct)), count => count > 0, ct);
         return inserted == 0 ? null : new Tenant(id, name);
     }
 
@@ -37,9 +37,9 @@ public sealed partial class TenantStore(Db db, TimeProvider clock)
 
     public async Task<bool> SetPatientRegistrationAsync(string id, bool allowed, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE tenants SET allow_patient_registration = @value WHERE id = @id", new { id, value = allowed ? 1 : 0 }, cancellationToken: ct)) > 0;
+        return await AuditedWrite.RunAsync(db, async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE tenants SET allow_patient_registration = @value WHERE id = @id", new { id, value = allowed ? 1 : 0 }, transaction, cancellationToken: ct)) > 0,
+            changed => changed, ct);
     }
 
     [GeneratedRegex("^[a-z][a-z0-9-]{1,39}$")]

@@ -41,7 +41,10 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
 
     /// <param name="beforeCommit">For a transaction: work that commits with its writes or not at all (an ingestion job's
     /// completion, the audit record). A batch's entries commit one by one, without it.</param>
-    public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct, BeforeCommit? beforeCommit = null)
+    /// <param name="entryCommit">For a batch: the work each entry's own transaction does before it commits (the entry's
+    /// audit record), given the entry's index and method; null or a null hook for none.</param>
+    public async Task<RecordResult<string>> ProcessAsync(CallerContext caller, ReadOnlyMemory<byte> body, string baseUrl, CancellationToken ct, BeforeCommit? beforeCommit = null,
+        Func<int, string, BeforeCommit?>? entryCommit = null)
     {
         JsonDocument document;
         try
@@ -78,7 +81,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
             }
             return bundleType == "transaction"
                 ? await TransactionAsync(caller, entries, baseUrl, beforeCommit, ct)
-                : await BatchAsync(caller, entries, baseUrl, ct);
+                : await BatchAsync(caller, entries, baseUrl, entryCommit, ct);
         }
     }
 
@@ -173,7 +176,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
         return BundleResponse("transaction-response", baseUrl, entries.Select((e, i) => (e, (WriteResult?)stored[i], (RecordError?)null)).ToList());
     }
 
-    async Task<RecordResult<string>> BatchAsync(CallerContext caller, List<Entry> entries, string baseUrl, CancellationToken ct)
+    async Task<RecordResult<string>> BatchAsync(CallerContext caller, List<Entry> entries, string baseUrl, Func<int, string, BeforeCommit?>? entryCommit, CancellationToken ct)
     {
         var outcomes = new List<(Entry, WriteResult?, RecordError?)>(entries.Count);
         foreach (var entry in entries)
@@ -195,7 +198,7 @@ internal sealed class BundleProcessor(ResourceStore store, FhirSpec spec, Search
                 outcomes.Add((entry, null, denied));
                 continue;
             }
-            var result = await store.ExecuteAsync(caller.TenantId, [guarded.Value!], references.Value!, ct);
+            var result = await store.ExecuteAsync(caller.TenantId, [guarded.Value!], references.Value!, ct, entryCommit?.Invoke(entry.Index, entry.Method));
             outcomes.Add((entry, result.Value?[0], result.Error is { } e ? e with { Message = e.Message.Replace("Bundle.entry[0]", $"Bundle.entry[{entry.Index}]", StringComparison.Ordinal) } : null));
         }
         return BundleResponse("batch-response", baseUrl, outcomes);

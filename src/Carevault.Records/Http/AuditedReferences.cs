@@ -31,6 +31,30 @@ internal static class AuditedReferences
         };
     }
 
+    /// <summary>
+    /// For a batch, whose entries commit one by one: each written entry's own audit record, inside that entry's
+    /// transaction (its action, status and resource), so no entry commits without a record. The batch's own record
+    /// (all its entries and the answer) is written by the filter as usual. Null when not audited.
+    /// </summary>
+    public static Func<int, string, BeforeCommit?>? InBatchEntries(HttpContext http)
+    {
+        if (AuditNotes.Of(http) is not { } notes) return null;
+        return (index, method) => async (connection, transaction, written, ct) =>
+        {
+            var resource = written.Count > 0 ? written[0] : null;
+            var (action, status) = method switch
+            {
+                "POST" => (AuditAction.Create, StatusCodes.Status201Created),
+                "DELETE" => (AuditAction.Delete, StatusCodes.Status204NoContent),
+                _ => (AuditAction.Update, resource is { VersionId: 1 } ? StatusCodes.Status201Created : StatusCodes.Status200OK),
+            };
+            var entities = resource is null ? [] : new[] { $"{resource.ResourceType}/{resource.Id}" };
+            await notes.EnlistPartAsync(connection, transaction,
+                new AuditPart(status, action, entities, "batch entry " + index.ToString(System.Globalization.CultureInfo.InvariantCulture)), ct);
+            return null;
+        };
+    }
+
     public static void Query(HttpContext http, IEnumerable<KeyValuePair<string, string>> parameters)
     {
         if (AuditNotes.Of(http) is not { } notes) return;

@@ -120,6 +120,6 @@ public sealed partial class ConfigurationReport
         _ => provider.GetType().Name,
     };
 
-    [GeneratedRegex("(password|secret|secretaccesskey|masterkey|privatekey|apikey|token|connectionstring)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("(password|secret|secretaccesskey|masterkey|auditkey|privatekey|apikey|token|connectionstring)$", RegexOptions.IgnoreCase)]
     private static partial Regex SecretKey();
 }

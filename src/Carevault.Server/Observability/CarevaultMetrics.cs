@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Carevault.Storage.Database;
 
 namespace Carevault.Server.Observability;
 
@@ -15,9 +16,12 @@ public sealed class CarevaultMetrics
 {
     public const string MeterName = "Carevault";
 
-    public CarevaultMetrics(IMeterFactory meterFactory)
+    public CarevaultMetrics(IMeterFactory meterFactory, Db db)
     {
         Meter = meterFactory.Create(MeterName);
+        // Pool use on either engine; PostgreSQL adds Npgsql's own pool series (db_client_connection_*).
+        Meter.CreateObservableGauge("db_connections_open", () => db.OpenConnections, "{connection}",
+            "Database connections handed out by the server and not yet returned to the pool.");
         Meter.CreateObservableGauge("process_working_set_bytes", static () => Environment.WorkingSet, "By", "Physical memory of the process.");
         Meter.CreateObservableGauge("dotnet_gc_heap_bytes", static () => GC.GetTotalMemory(forceFullCollection: false), "By", "Bytes allocated on the GC heap and not yet collected.");
         Meter.CreateObservableCounter("dotnet_gc_collections_total", static () => new[]

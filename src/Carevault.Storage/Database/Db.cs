@@ -13,13 +13,17 @@ public sealed class Db : IAsyncDisposable
     readonly NpgsqlDataSource? _postgres;
     readonly string? _sqliteConnectionString;
     readonly string _sqlitePragmas;
+    int _open;
 
     public Db(DatabaseProvider provider, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full, int busyTimeoutMs = 10_000)
     {
         Provider = provider;
         if (provider == DatabaseProvider.Postgres)
         {
-            _postgres = NpgsqlDataSource.Create(connectionString);
+            // A name of our own: Npgsql tags its pool metrics with it (instead of the connection string), and /metrics
+            // picks this pool's series by it.
+            PoolName = "carevault-" + Guid.NewGuid().ToString("N")[..12];
+            _postgres = new NpgsqlDataSourceBuilder(connectionString) { Name = PoolName }.Build();
             _sqlitePragmas = "";
         }
         else
@@ -40,12 +44,18 @@ public sealed class Db : IAsyncDisposable
 
     public DatabaseProvider Provider { get; }
 
+    /// <summary>The Npgsql data source's name (its pool metrics carry it as <c>db.client.connection.pool.name</c>); null on SQLite.</summary>
+    public string? PoolName { get; }
+
+    /// <summary>Connections opened through this class and not yet closed (handed out, not back in the pool): pool use.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
     public SqlDialect Dialect => Provider == DatabaseProvider.Postgres ? SqlDialect.Postgres : SqlDialect.Sqlite;
 
     /// <summary>Opens a connection; the caller disposes it (which returns it to the pool).</summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken ct)
     {
-        if (_postgres is not null) return await _postgres.OpenConnectionAsync(ct);
+        if (_postgres is not null) return Counted(await _postgres.OpenConnectionAsync(ct));
 
         var connection = new SqliteConnection(_sqliteConnectionString);
         try
@@ -54,13 +64,27 @@ public sealed class Db : IAsyncDisposable
             await using var pragma = connection.CreateCommand();
             pragma.CommandText = _sqlitePragmas;
             await pragma.ExecuteNonQueryAsync(ct);
-            return connection;
+            return Counted(connection);
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    DbConnection Counted(DbConnection connection)
+    {
+        Interlocked.Increment(ref _open);
+        connection.StateChange += OnStateChange;
+        return connection;
+    }
+
+    // Disposing closes the connection (back to the pool): Open → Closed. A caller that reopens it counts again.
+    void OnStateChange(object? sender, System.Data.StateChangeEventArgs e)
+    {
+        if (e.OriginalState == System.Data.ConnectionState.Open && e.CurrentState == System.Data.ConnectionState.Closed) Interlocked.Decrement(ref _open);
+        else if (e.OriginalState == System.Data.ConnectionState.Closed && e.CurrentState == System.Data.ConnectionState.Open) Interlocked.Increment(ref _open);
     }
 
     /// <summary>

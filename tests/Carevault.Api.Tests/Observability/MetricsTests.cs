@@ -5,6 +5,8 @@ using Carevault.Api.Tests.Infrastructure;
 using Carevault.Server.Configuration;
 using Carevault.Server.Observability;
 using Carevault.Storage;
+using Carevault.Storage.Database;
+using Carevault.TestKit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -68,6 +70,39 @@ public sealed partial class MetricsTests
         Assert.Equal(2, Value(samples, "parser_errors_total", ("format", "hl7v2")));
         Assert.Equal(1, Value(samples, "parser_errors_total", ("format", "dicom")));
         Assert.Equal(7, Value(samples, "jobs_queue_depth"));
+    }
+
+    /// <summary>Issue 6: database pool use. Our gauge on both engines; Npgsql's own pool series (this host's pool only) on PostgreSQL.</summary>
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Scrape_ShowsDatabasePoolUse(DatabaseProvider provider)
+    {
+        await using var app = await CarevaultApp.StartAsync(provider);
+        using var client = app.CreateClient();
+        var db = app.Services.GetRequiredService<Db>();
+
+        List<Sample> held;
+        await using (var first = await db.OpenAsync(default))
+        await using (var second = await db.OpenAsync(default))
+            held = Parse(await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        // Background work (job polling, the audit writer) may hold a connection for a moment too.
+        var released = await ScrapeUntilAsync(client, s => Value(s, "db_connections_open") <= Value(held, "db_connections_open") - 2);
+
+        Assert.True(Value(held, "db_connections_open") >= 2);
+        Assert.True(Value(released, "db_connections_open") <= Value(held, "db_connections_open") - 2);
+        if (provider == DatabaseProvider.Postgres)
+        {
+            Assert.True(Value(held, "db_client_connection_count", ("state", "used")) >= 2);
+            Assert.True(Value(held, "db_client_connection_max") > 0);
+            Assert.All(held.Where(s => s.Name.StartsWith("db_client_", StringComparison.Ordinal)),
+                s => Assert.DoesNotContain(s.Labels.Keys, k => k.Contains("pool", StringComparison.Ordinal)));
+            // One pool's series: the count of used plus idle connections is one number per state.
+            Assert.Single(held, s => s.Name == "db_client_connection_max");
+        }
+        else
+        {
+            Assert.DoesNotContain(held, s => s.Name.StartsWith("db_client_", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

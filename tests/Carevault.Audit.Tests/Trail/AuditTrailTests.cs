@@ -85,7 +85,7 @@ public sealed class AuditTrailTests
     {
         // Two trails are two server processes' writer loops sharing the database.
         await using var h = await AuditHarness.CreateAsync(provider);
-        await using var other = new AuditTrail(h.Db, NullLogger<AuditTrail>.Instance);
+        await using var other = new AuditTrail(h.Db, h.Keys, NullLogger<AuditTrail>.Instance);
         var tenant = AuditHarness.Tenant();
 
         await Task.WhenAll(Enumerable.Range(0, 120).Select(i =>

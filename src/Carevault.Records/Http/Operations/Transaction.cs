@@ -22,7 +22,8 @@ internal static class Transaction
         if (caller is null) return OperationOutcomes.Create(http, StatusCodes.Status401Unauthorized, "login", "A valid bearer token is required.");
         var (body, bodyError) = await FhirRequest.ReadBodyAsync(http);
         if (bodyError is not null) return bodyError;
-        var result = await processor.ProcessAsync(caller, body, FhirRequest.BaseUrl(http.Request), ct, AuditedReferences.InTransaction(http, StatusCodes.Status200OK));
+        var result = await processor.ProcessAsync(caller, body, FhirRequest.BaseUrl(http.Request), ct, AuditedReferences.InTransaction(http, StatusCodes.Status200OK),
+            AuditedReferences.InBatchEntries(http));
         if (result.Error is { } error) return OperationOutcomes.From(http, error);
         AuditedReferences.FromBundles(http, body, result.Value!);
         return new FhirResult(StatusCodes.Status200OK, result.Value);
