@@ -104,8 +104,11 @@ foreach (var name in names)
         Console.Error.WriteLine($"error: unknown scenario '{name}'");
         return 2;
     }
-    Console.WriteLine($"{scenario.Name}: {connections} connections, {load.Warmup.TotalSeconds} s warm-up + {load.Duration.TotalSeconds} s …");
-    var result = await LoadRunner.RunAsync(scenario, context, load, ct);
+    var scenarioLoad = scenario.Connections is { } own ? load with { Connections = Math.Min(own, connections) } : load;
+    Console.WriteLine($"{scenario.Name}: {scenarioLoad.Connections} connections, {load.Warmup.TotalSeconds} s warm-up + {load.Duration.TotalSeconds} s …");
+    var result = scenario is Hl7EndToEnd endToEnd
+        ? await endToEnd.RunAsync(context, scenarioLoad, ct)
+        : await LoadRunner.RunAsync(scenario, context, scenarioLoad, ct);
     report.Load.Add(result);
     Console.WriteLine(Report.Line(result));
     if (useWrk && await WrkRunner.RunAsync(scenario, context, load, Args.Int(options, "wrk-threads", 1), ct) is { } wrk)

@@ -22,6 +22,9 @@ public static class IdentityModule
     {
         services.AddSingleton(_ => TokenOptions.From(configuration));
         services.AddSingleton<SigningKeyRing>();
+        // Values sealed under the master key, re-wrapped by `carevault keys rotate-master` (decision 0016).
+        foreach (var (table, id, column) in (ReadOnlySpan<(string, string, string)>)[("signing_keys", "kid", "private_key"), ("users", "id", "totp_secret"), ("users", "id", "totp_pending_secret"), ("outbox_messages", "id", "body")])
+            services.AddSingleton<Storage.Keys.IMasterKeyRewrapper>(sp => new Storage.Keys.SealedColumnRewrapper(sp.GetRequiredService<Storage.Database.Db>(), table, id, column));
         services.AddSingleton<RevocationList>();
         services.AddSingleton<AuthorizationGrants>();
         services.AddAntiforgery();

@@ -43,6 +43,9 @@ public static class IngestionModule
             sp.GetRequiredService<ConsentCheck>(), sp.GetServices<IReportProcessor>(), sp.GetRequiredService<IngestionOptions>(), sp.GetRequiredService<IngestionMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JobPipeline>>()));
         services.AddHostedService<JobWorker>();
+        // `carevault keys rotate-master` re-wraps each job's original (docs/decisions/0016-master-key-rotation.md).
+        services.AddSingleton<Storage.Keys.IMasterKeyRewrapper>(sp => new Storage.Keys.BlobTableRewrapper(
+            sp.GetRequiredService<Storage.Database.Db>(), sp.GetRequiredService<EncryptedBlobStore>(), "ingestion_jobs", "id", "blob_key", "master_key_id"));
         services.AddSingleton<MllpIntake.Service>();
         services.AddHostedService(sp => sp.GetRequiredService<MllpIntake.Service>());
         return services;

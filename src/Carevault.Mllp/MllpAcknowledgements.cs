@@ -25,6 +25,20 @@ public static class MllpAcknowledgements
             Text = "The message could not be stored; send it again later.",
         }, now);
 
+    /// <summary>
+    /// AR for a parsed message refused for good (unsupported type, too large, failed validation): resending the same
+    /// message cannot succeed, so the sender should not retry it (HL7 v2.5 §2.9.2: a message that fails validation is
+    /// answered AR). The error's text goes to the sender: positions and rules only, never content.
+    /// </summary>
+    public static byte[] Reject(Hl7Message message, Hl7AckError error, DateTimeOffset now) =>
+        Hl7AckBuilder.Build(message, new Hl7AckRequest
+        {
+            Code = Hl7AckCode.ApplicationReject,
+            ControlId = NewControlId(),
+            Timestamp = now,
+            Error = error,
+        });
+
     /// <summary>AR for a message that does not parse (the parser's error names positions only).</summary>
     public static byte[] Reject(Hl7Error error, DateTimeOffset now)
     {

@@ -27,7 +27,12 @@ public static class StorageServiceCollectionExtensions
             ? new S3BlobStore(s3)
             : new LocalFolderBlobStore(sp.GetRequiredService<StorageSettings>().BlobPath));
         // Everything stored goes through encryption; the raw store is for the health probe and key rotation only.
-        services.AddSingleton(sp => new EncryptedBlobStore(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<MasterKeys>().Ring));
+        services.AddSingleton(sp =>
+        {
+            var masterKeys = sp.GetRequiredService<MasterKeys>();
+            return new EncryptedBlobStore(sp.GetRequiredService<IBlobStore>(), () => masterKeys.Ring);
+        });
+        services.AddSingleton<MasterKeyRotation>();
         return services;
     }
 }

@@ -11,7 +11,9 @@ public class AdtToPatientEncounterMapperTests
 
         JsonObject patient = Assert.Single(TestData.Resources(bundle, "Patient"));
         // PID-3 first repetition PATID1234^5^M11^test1&2.16.1&HCD^MR: the MR with an authority is matched on, not PID-2.
-        Assert.Equal("identifier=urn:oid:2.16.1|PATID1234", (string?)TestData.Entry(bundle, patient)["request"]!["ifNoneExist"]);
+        // ADT updates the matched Patient (conditional update), so A01/A04/A08 never duplicate it.
+        Assert.Equal("PUT", (string?)TestData.Entry(bundle, patient)["request"]!["method"]);
+        Assert.Equal("Patient?identifier=urn:oid:2.16.1|PATID1234", (string?)TestData.Entry(bundle, patient)["request"]!["url"]);
         string[] identifiers = [.. patient["identifier"]!.AsArray().Select(i => $"{(string?)i!["system"]}|{(string?)i["value"]}")];
         Assert.Equal(["urn:carevault:authority:test|1234567", "urn:oid:2.16.1|PATID1234", "urn:carevault:authority:USSSA|123456789"], identifiers);
         Assert.Equal("SS", (string?)patient["identifier"]![2]!["type"]!["coding"]![0]!["code"]);
@@ -71,7 +73,7 @@ public class AdtToPatientEncounterMapperTests
         JsonObject bundle = TestData.Bundle(TestData.Map(ReportFormat.Hl7v2, "hl7v2", "ti_adt_a01_v23.hl7", withUploadIdentifier: false));
 
         JsonObject patient = Assert.Single(TestData.Resources(bundle, "Patient"));
-        Assert.Equal("identifier=urn:carevault:authority:SCH|11102779", (string?)TestData.Entry(bundle, patient)["request"]!["ifNoneExist"]);
+        Assert.Equal("Patient?identifier=urn:carevault:authority:SCH|11102779", (string?)TestData.Entry(bundle, patient)["request"]!["url"]);
         Assert.Equal("SMITH", (string?)patient["name"]![0]!["family"]);
         Assert.Equal("2023-05-04", (string?)patient["birthDate"]);
         Assert.Equal("DEER CREEK", (string?)patient["address"]![0]!["city"]);

@@ -65,11 +65,20 @@ internal static class TestData
             Assert.True(fullUrls.Add(fullUrl), $"duplicate fullUrl {fullUrl}");
             JsonObject resource = entry["resource"]!.AsObject();
             string type = (string)resource["resourceType"]!;
-            Assert.Equal("POST", (string?)entry["request"]!["method"]);
-            Assert.Equal(type, (string?)entry["request"]!["url"]);
-            if (type == "Patient")
+            if ((string?)entry["request"]!["method"] == "PUT")
             {
-                Assert.StartsWith("identifier=", (string?)entry["request"]!["ifNoneExist"]);
+                // ADT's conditional updates: the Patient by its matched identifier, the Encounter by its visit number.
+                Assert.True(type is "Patient" or "Encounter", $"PUT {type}");
+                Assert.StartsWith(type + "?identifier=", (string?)entry["request"]!["url"]);
+            }
+            else
+            {
+                Assert.Equal("POST", (string?)entry["request"]!["method"]);
+                Assert.Equal(type, (string?)entry["request"]!["url"]);
+                if (type == "Patient")
+                {
+                    Assert.StartsWith("identifier=", (string?)entry["request"]!["ifNoneExist"]);
+                }
             }
 
             ValidationResult validation = Validator.Validate(JsonSerializer.SerializeToElement(resource));

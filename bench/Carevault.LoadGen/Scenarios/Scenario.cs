@@ -16,6 +16,12 @@ public abstract class Scenario
     /// <summary>Status code a successful request answers; anything else counts as an error.</summary>
     public virtual int ExpectedStatus => 200;
 
+    /// <summary>
+    /// Connections for this scenario when it must not use <c>--connections</c> (at most that many): a per-request
+    /// latency target measured without queueing behind other requests. Null: the command line's value.
+    /// </summary>
+    public virtual int? Connections => null;
+
     /// <summary>Runs once before warm-up (outside the measurement): get tokens, create the resources to read…</summary>
     public virtual Task PrepareAsync(ScenarioContext context, CancellationToken ct) => Task.CompletedTask;
 

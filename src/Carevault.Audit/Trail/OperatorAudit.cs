@@ -13,7 +13,7 @@ public static class OperatorAudit
     /// <param name="subject">What the command acted on (a client or user id), when it names one.</param>
     public static async Task RecordAsync(AuditTrail trail, TimeProvider clock, string command, string? tenantId, string? subject, int exitCode, CancellationToken ct)
     {
-        var rotation = command is "keys rotate-signing" or "clients rotate-secret";
+        var rotation = command is "keys rotate-signing" or "keys rotate-master" or "clients rotate-secret";
         await trail.AppendAsync(new AuditRecord
         {
             TenantId = string.IsNullOrEmpty(tenantId) ? Identity.Authorization.SystemTenant.Id : AuditText.Clean(tenantId, 100),

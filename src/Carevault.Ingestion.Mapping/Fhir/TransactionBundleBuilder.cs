@@ -50,6 +50,37 @@ internal sealed class TransactionBundleBuilder(string originalSha256)
         return fullUrl;
     }
 
+    /// <summary>
+    /// Adds the Patient as a conditional update on <paramref name="match"/> (<c>PUT Patient?identifier=…</c>): the
+    /// matched Patient gets a new version with this content (its history kept), or is created when none matches. For
+    /// ADT messages, which carry the sender's current demographics. Deduplicated like <see cref="AddPatient"/>.
+    /// </summary>
+    public string AddOrUpdatePatient(string key, JsonObject patient, PatientIdentifier match)
+    {
+        string search = "identifier=" + FhirSearch.Token(match.System, match.Value);
+        if (_patients.TryGetValue(search, out string? existing))
+        {
+            return existing;
+        }
+
+        string fullUrl = FullUrl(key);
+        _patients.Add(search, fullUrl);
+        AddConditionalUpdate(fullUrl, patient, search);
+        return fullUrl;
+    }
+
+    /// <summary>Adds <c>PUT [type]?[search]</c>: update the one match, or create when there is none.</summary>
+    public void AddConditionalUpdate(string fullUrl, JsonObject resource, string search)
+    {
+        string type = (string)resource["resourceType"]!;
+        _entries.Add(new JsonObject
+        {
+            ["fullUrl"] = fullUrl,
+            ["resource"] = resource,
+            ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = type + "?" + search },
+        });
+    }
+
     public JsonObject Build() => new()
     {
         ["resourceType"] = "Bundle",

@@ -28,8 +28,20 @@ internal static class AdtToPatientEncounterMapper
         }
 
         var dates = new Hl7Dates(adt.Header.DateTime?.Offset);
-        string patientUrl = bundle.AddPatient(prefix + "/patient", Hl7PatientMapper.ToPatient(adt.Patient, match, pid), match);
-        bundle.Add(bundle.FullUrl(prefix + "/encounter"), Encounter(adt, patientUrl, dates));
+        // ADT carries the sender's current demographics and visit: A01/A04/A08 update the matched Patient (a new version,
+        // history kept) and the Encounter with the same visit number, rather than adding duplicates.
+        string patientUrl = bundle.AddOrUpdatePatient(prefix + "/patient", Hl7PatientMapper.ToPatient(adt.Patient, match, pid), match);
+        JsonObject encounter = Encounter(adt, patientUrl, dates);
+        string encounterUrl = bundle.FullUrl(prefix + "/encounter");
+        if (encounter["identifier"]?[0] is JsonObject visitId && visitId["system"] is JsonValue system && visitId["value"] is JsonValue value)
+        {
+            bundle.AddConditionalUpdate(encounterUrl, encounter, "identifier=" + FhirSearch.Token(system.GetValue<string>(), value.GetValue<string>()));
+        }
+        else
+        {
+            bundle.Add(encounterUrl, encounter);
+        }
+
         return null;
     }
 

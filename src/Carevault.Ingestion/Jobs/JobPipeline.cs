@@ -71,6 +71,8 @@ public sealed partial class JobPipeline
         }
         else
         {
+            using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var heartbeat = HeartbeatAsync(job.Id, owner, heartbeatStop.Token);
             try
             {
                 outcome = await ProcessAsync(job, owner, ct);
@@ -85,10 +87,46 @@ public sealed partial class JobPipeline
                 await _jobs.RescheduleAsync(job.Id, owner, "interrupted", _clock.GetUtcNow().ToUnixTimeMilliseconds(), _clock.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
                 throw;
             }
+            finally
+            {
+                await heartbeatStop.CancelAsync();
+                await heartbeat;
+            }
         }
         _metrics.Finished(job.Format, outcome, Stopwatch.GetElapsedTime(started));
         return outcome;
     }
+
+    /// <summary>
+    /// Renews the lease every third of its length while the attempt runs, so no other worker or server takes over a job
+    /// whose worker is alive however long it takes; a worker that dies stops renewing and its lease runs out. A failed
+    /// renewal (database away) is retried at the next beat; a lost lease ends the beat (the commit then discards the work).
+    /// </summary>
+    async Task HeartbeatAsync(string jobId, string owner, CancellationToken ct)
+    {
+        var interval = _options.Lease / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, _clock, ct);
+                try
+                {
+                    if (!await _jobs.RenewLeaseAsync(jobId, owner, _clock.GetUtcNow().ToUnixTimeMilliseconds(), _options.Lease, ct)) return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogHeartbeatFailed(_logger, jobId, e.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion job {JobId}: lease renewal failed ({ExceptionType}); retrying at the next beat")]
+    static partial void LogHeartbeatFailed(ILogger logger, string jobId, string exceptionType);
 
     async Task<string> ProcessAsync(IngestionJob job, string owner, CancellationToken ct)
     {

@@ -116,6 +116,18 @@ public sealed class JobStore(Db db)
             """, new { owner, now, leaseUntil = now + (long)lease.TotalMilliseconds }, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// The running worker's heartbeat: moves its lease's end to <paramref name="now"/> + <paramref name="lease"/>; false
+    /// when the job is no longer this worker's (it finished, or another worker took it after the lease ran out).
+    /// </summary>
+    public async Task<bool> RenewLeaseAsync(string id, string owner, long now, TimeSpan lease, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE ingestion_jobs SET next_attempt_at = @leaseUntil WHERE id = @id AND lease_owner = @owner AND status = 'in-progress'",
+            new { id, owner, leaseUntil = now + (long)lease.TotalMilliseconds }, cancellationToken: ct)) == 1;
+    }
+
     /// <summary>Inside the store transaction that wrote the job's resources: marks it completed, if the lease is still ours.</summary>
     public static async Task<bool> CompleteAsync(DbConnection connection, DbTransaction transaction, string id, string owner, IReadOnlyList<string> resources,
         string? patientRef, long now, CancellationToken ct)

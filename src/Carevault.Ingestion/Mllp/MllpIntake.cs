@@ -1,5 +1,6 @@
 using System.Globalization;
 using Carevault.Hl7v2;
+using Carevault.Hl7v2.Acknowledgements;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Tenants;
 using Carevault.Ingestion.Intake;
@@ -39,9 +40,11 @@ public sealed record MllpIntakeOptions(MllpOptions Listener, string ClientId)
 
 /// <summary>
 /// HL7 v2 over MLLP into the same intake as <c>POST /api/reports</c>: a message is acknowledged (AA) only once its
-/// original and job are durable; unparseable input is rejected (AR) and never stored; a refusal or an outage answers
-/// AE, so the sender keeps the message and retries. The sender's message control id (MSH-10) is the idempotency key,
-/// so a resend after a lost ACK finds the same job instead of making a second.
+/// original and job are durable. Permanent refusals answer AR and store nothing — input that does not parse, a message
+/// type the mapping does not take (ERR-3 200/201), an intake refusal that a resend cannot change (too large, content
+/// mismatch, malware, an MSH-10 reused for other bytes). Transient ones (scanner without a verdict, the configured
+/// client inactive or without rights, an outage) answer AE, so the sender keeps the message and retries. The sender's
+/// message control id (MSH-10) is the idempotency key, so a resend after a lost ACK finds the same job instead of making a second.
 /// </summary>
 internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpIntakeOptions options, TimeProvider clock)
 {
@@ -70,14 +73,33 @@ internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpI
     {
         var parsed = Hl7v2Parser.Parse(bytes);
         if (!parsed.IsSuccess) return MllpAcknowledgements.Reject(parsed.Error!, clock.GetUtcNow());
+        var message = parsed.Value!;
+        if (Unsupported(message) is { } unsupported)
+            return MllpAcknowledgements.Reject(message, unsupported, clock.GetUtcNow());
         var client = await clients.FindActiveAsync(options.ClientId, ct)
             ?? throw new InvalidOperationException("The configured MLLP client is not active.");
         var caller = new CallerContext(client.TenantId, client.Id, "client", client.Scopes);
-        var message = parsed.Value!;
         var key = message.ControlId.Length > 0 ? "mllp:" + message.ControlId : null;
         using var content = new MemoryStream(bytes.ToArray(), writable: false);
         var result = await intake.SubmitAsync(caller, "application/hl7-v2", content, ReportMetadata.None, key, ct);
-        if (result.Error is { } error) throw new InvalidOperationException($"The intake refused the message: {error.Code}.");
+        if (result.Error is { } error)
+        {
+            // Permanent refusals are AR (the same message can never be accepted); the rest — a scanner without a verdict,
+            // a client without the right — throws, and the listener answers AE so the sender keeps the message.
+            if (IsPermanent(error.Kind)) return MllpAcknowledgements.Reject(message, new Hl7AckError { Code = Hl7AckErrorCode.ApplicationInternalError, Text = $"Refused ({error.Code}): {error.Message}" }, clock.GetUtcNow());
+            throw new InvalidOperationException($"The intake refused the message: {error.Code}.");
+        }
         return MllpAcknowledgements.Accept(message, clock.GetUtcNow());
     }
+
+    /// <summary>The message types the HL7 v2 mapping handles (Carevault.Ingestion.Mapping, Hl7v2ReportMapper); others are refused at once.</summary>
+    static Hl7AckError? Unsupported(Hl7Message message) => (message.MessageCode, message.TriggerEvent) switch
+    {
+        ("ORU", "R01") or ("ADT", "A01" or "A04" or "A08") or ("MDM", "T02") => null,
+        ("ORU" or "ADT" or "MDM", _) => new Hl7AckError { Code = Hl7AckErrorCode.UnsupportedEventCode, Text = "This interface takes ORU^R01, ADT^A01/A04/A08 and MDM^T02 (MSH-9.2).", SegmentId = "MSH", SegmentSequence = 1, FieldPosition = 9 },
+        _ => new Hl7AckError { Code = Hl7AckErrorCode.UnsupportedMessageType, Text = "This interface takes ORU^R01, ADT^A01/A04/A08 and MDM^T02 (MSH-9.1).", SegmentId = "MSH", SegmentSequence = 1, FieldPosition = 9 },
+    };
+
+    static bool IsPermanent(IntakeErrorKind kind) => kind is IntakeErrorKind.Validation or IntakeErrorKind.TooLarge or IntakeErrorKind.UnsupportedMediaType
+        or IntakeErrorKind.ContentMismatch or IntakeErrorKind.Malware or IntakeErrorKind.Conflict;
 }

@@ -47,7 +47,9 @@ internal static class BundleAugmenter
             }
             else if (method == "PUT")
             {
-                reference = Text(request["url"]);
+                // A conditional update (the mapper's ADT Patient) is found by its fullUrl: its url is a search, which the
+                // store resolves before the entry is written (and matches nothing when the entry creates).
+                reference = Text(entry["fullUrl"]) ?? Text(request["url"]);
             }
             if (reference is null || resource is null) continue;
             targets.Add(reference);

@@ -102,7 +102,29 @@ public static class AdminCommands
             Console.Out.WriteLine($"New signing key {kid}. Running servers pick it up within a minute.");
             return 0;
         }));
-        yield return new Command("keys", "Manage keys.") { rotateSigning };
+        var masterKeyId = new Option<string?>("--key-id") { Description = "Id for the new master key (default: derived from the key)." };
+        var rotateMaster = new Command("rotate-master",
+            "Activate a new master key, re-wrap every stored object's data key under it (headers only, bodies untouched), then retire the old key. Run again to finish a rotation that stopped.")
+            { masterKeyId };
+        rotateMaster.SetAction((parse, ct) => WithServicesAsync(parse, namedOptions, async services =>
+        {
+            try
+            {
+                var report = await services.GetRequiredService<Carevault.Storage.Keys.MasterKeyRotation>()
+                    .RotateAsync(parse.GetValue(masterKeyId), message => Console.Out.WriteLine(message), ct);
+                Console.Out.WriteLine($"Done: {report.Total.Rewrapped} object(s) re-wrapped, active key {report.ActiveKeyId}.");
+                return 0;
+            }
+            catch (InvalidOperationException e)
+            {
+                return Fail(e.Message);
+            }
+            catch (Carevault.Crypto.BlobCryptoException e)
+            {
+                return Fail($"An object could not be re-wrapped ({e.Error}); the older keys are kept. Fix the cause and run the command again.");
+            }
+        }));
+        yield return new Command("keys", "Manage keys.") { rotateSigning, rotateMaster };
     }
 
     static Task<int> SetActiveAsync(ParseResult parse, Func<ParseResult, Dictionary<string, string?>> namedOptions, Option<string> tenant, Argument<string> userId, bool active) =>

@@ -16,13 +16,21 @@ namespace Carevault.Storage.Blobs;
 public sealed class EncryptedBlobStore
 {
     readonly IBlobStore _inner;
-    readonly MasterKeyRing _keys;
+    readonly Func<MasterKeyRing> _keys;
     readonly BlobEncryptionOptions _options;
 
     /// <param name="inner">Where the ciphertext goes.</param>
     /// <param name="keys">Its active key wraps the data keys of new blobs; all its keys unwrap existing ones.</param>
     /// <param name="options">Chunk size; the header is always stored inline.</param>
     public EncryptedBlobStore(IBlobStore inner, MasterKeyRing keys, BlobEncryptionOptions? options = null)
+        : this(inner, Fixed(keys), options)
+    {
+    }
+
+    /// <param name="inner">Where the ciphertext goes.</param>
+    /// <param name="keys">The current ring, asked at each write and read (it changes when the master key rotates).</param>
+    /// <param name="options">Chunk size; the header is always stored inline.</param>
+    public EncryptedBlobStore(IBlobStore inner, Func<MasterKeyRing> keys, BlobEncryptionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(keys);
@@ -42,7 +50,8 @@ public sealed class EncryptedBlobStore
         ArgumentNullException.ThrowIfNull(plaintext);
         BlobKey.Validate(key);
         BlobEncryptionResult result;
-        await using (var ciphertext = new EncryptingReadStream(plaintext, _keys, _options))
+        var keys = _keys();
+        await using (var ciphertext = new EncryptingReadStream(plaintext, keys, _options))
         {
             await _inner.WriteAsync(key, ciphertext, ct);
             if (ciphertext.Result is null)
@@ -52,6 +61,15 @@ public sealed class EncryptedBlobStore
                 throw new InvalidOperationException("The blob store finished the write before the end of the content.");
             }
             result = ciphertext.Result;
+        }
+
+        // The master key rotated while this blob was written: re-wrap it now, while this store still holds the key
+        // it was written under, so the rotation never has to wait for uploads that started before it.
+        var current = _keys();
+        if (!string.Equals(result.KeyId, current.Active.Id, StringComparison.Ordinal) && !ReferenceEquals(current, keys))
+        {
+            var both = new MasterKeyRing(current.Active, keys.Keys.Concat(current.Keys).Where(k => k.Id != current.Active.Id).DistinctBy(k => k.Id));
+            if (await RewrapAsync(key, both, ct) is { } rewrapped) result = result with { KeyId = rewrapped.KeyId };
         }
 
         return new EncryptedBlobWriteResult
@@ -74,7 +92,7 @@ public sealed class EncryptedBlobStore
     {
         var stored = await _inner.OpenReadAsync(key, ct);
         if (stored is null) return null;
-        return await DecryptingStream.OpenAsync(stored, _keys, cancellationToken: ct);
+        return await DecryptingStream.OpenAsync(stored, _keys(), cancellationToken: ct);
     }
 
     /// <summary>
@@ -104,6 +122,12 @@ public sealed class EncryptedBlobStore
     }
 
     public Task DeleteAsync(string key, CancellationToken ct) => _inner.DeleteAsync(key, ct);
+
+    static Func<MasterKeyRing> Fixed(MasterKeyRing keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return () => keys;
+    }
 
     public Task CheckWritableAsync(CancellationToken ct) => _inner.CheckWritableAsync(ct);
 

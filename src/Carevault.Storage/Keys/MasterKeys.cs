@@ -12,17 +12,81 @@ namespace Carevault.Storage.Keys;
 /// </summary>
 public sealed class MasterKeys
 {
+    /// <summary>How often a running server looks at the key file's timestamp to pick up a rotation.</summary>
+    public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(5);
+
     readonly string? _filePath;
+    readonly Lock _reload = new();
     MasterKeyRing _ring;
+    DateTime _fileStamp;
+    long _nextCheck;
 
     MasterKeys(MasterKeyRing ring, string? filePath, bool generated)
     {
         _ring = ring;
         _filePath = filePath;
         Generated = generated;
+        if (filePath is not null) _fileStamp = File.GetLastWriteTimeUtc(filePath);
+        _nextCheck = Environment.TickCount64 + (long)ReloadInterval.TotalMilliseconds;
     }
 
-    public MasterKeyRing Ring => Volatile.Read(ref _ring);
+    /// <summary>
+    /// The current ring. A ring from a key file follows the file: when <c>carevault keys rotate-master</c> replaces it,
+    /// running servers use the new active key within <see cref="ReloadInterval"/> (a file that fails to load is
+    /// ignored and the ring in use is kept).
+    /// </summary>
+    public MasterKeyRing Ring
+    {
+        get
+        {
+            if (_filePath is not null && Environment.TickCount64 >= Volatile.Read(ref _nextCheck)) ReloadIfChanged();
+            return Volatile.Read(ref _ring);
+        }
+    }
+
+    void ReloadIfChanged()
+    {
+        lock (_reload)
+        {
+            if (Environment.TickCount64 < _nextCheck) return;
+            _nextCheck = Environment.TickCount64 + (long)ReloadInterval.TotalMilliseconds;
+            try
+            {
+                var stamp = File.GetLastWriteTimeUtc(_filePath!);
+                if (stamp == _fileStamp) return;
+                Volatile.Write(ref _ring, MasterKeyFile.Load(_filePath!));
+                _fileStamp = stamp;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or MasterKeyFileException)
+            {
+                // Keep the ring in use; the next check tries again.
+            }
+        }
+    }
+
+    /// <summary>Reads the key file again now (the rotation command, before it starts).</summary>
+    internal MasterKeyRing ReloadNow()
+    {
+        if (_filePath is null) return Ring;
+        lock (_reload)
+        {
+            _fileStamp = File.GetLastWriteTimeUtc(_filePath);
+            Volatile.Write(ref _ring, MasterKeyFile.Load(_filePath));
+            return _ring;
+        }
+    }
+
+    /// <summary>Saves <paramref name="ring"/> as the key file (0600, atomic rename) and uses it from now on.</summary>
+    internal void Save(MasterKeyRing ring)
+    {
+        if (_filePath is null) throw new InvalidOperationException("The master keys come from the environment, not from a file.");
+        lock (_reload)
+        {
+            MasterKeyFile.Save(_filePath, ring);
+            _fileStamp = File.GetLastWriteTimeUtc(_filePath);
+            Volatile.Write(ref _ring, ring);
+        }
+    }
 
     /// <summary>True when this process generated the key file (no operator-provided key).</summary>
     public bool Generated { get; }

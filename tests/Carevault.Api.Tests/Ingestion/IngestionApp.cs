@@ -66,9 +66,9 @@ public sealed class IngestionApp : IAsyncDisposable
     }
 
     /// <summary>A second server process on the same database (and blob folder).</summary>
-    public static IngestionApp StartBeside(IngestionApp first, IReadOnlyDictionary<string, string?>? settings = null)
+    public static IngestionApp StartBeside(IngestionApp first, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var app = new IngestionApp(first.Database, false, settings, null);
+        var app = new IngestionApp(first.Database, false, settings, services);
         _ = app._factory.Server;
         return app;
     }

@@ -20,10 +20,14 @@ public sealed class TestMapper
 
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>How long each mapping takes (a long-running job), zero by default.</summary>
+    public TimeSpan Delay { get; set; }
+
     public MappingResult Map(MappingInput input)
     {
         Interlocked.Increment(ref _calls);
         if (Failing) throw new InvalidOperationException("mapper failure for the test");
+        if (Delay > TimeSpan.Zero) Thread.Sleep(Delay);
         if (input.PatientIdentifierValue is null) return new MappingResult(null, new MappingError("test.missing-patient", "The test mapper needs a patient identifier."));
         var patient = "urn:uuid:" + Guid.NewGuid().ToString("D");
         var identifier = new JsonObject { ["value"] = input.PatientIdentifierValue };

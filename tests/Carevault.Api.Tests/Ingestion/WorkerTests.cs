@@ -47,7 +47,8 @@ public sealed class WorkerTests
         var jobId = await IngestionApp.SubmitAsync(http, IngestionApp.Utf8(Reports.PatientAndObservation("MRN-30")), "application/fhir+json");
         var store = app.Services.GetRequiredService<JobStore>();
         var pipeline = app.Services.GetRequiredService<JobPipeline>();
-        var lease = TimeSpan.FromSeconds(1);
+        // Long enough that the early claim below still falls inside it on a loaded machine (it failed once at 1 s).
+        var lease = TimeSpan.FromSeconds(3);
 
         // A worker claims the job and "dies" (never reports back).
         var dead = await store.ClaimAsync("dead-worker", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), lease, default);
