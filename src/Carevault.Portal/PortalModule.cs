@@ -40,6 +40,7 @@ public static class PortalModule
         services.AddAuthorization(PortalPolicies.Add);
         services.AddSingleton<IPortalRecords, PortalRecords>();
         services.AddSingleton<AppointmentBook>();
+        services.AddSingleton<Carevault.Portal.CheckIns.CheckIns>();
         return services;
     }
 
