@@ -1,4 +1,6 @@
 using Carevault.Identity.Auditing;
+using Carevault.Portal.Appointments;
+using Carevault.Portal.Auditing;
 using Carevault.Portal.Components;
 using Carevault.Portal.Records;
 using Carevault.Portal.Security;
@@ -17,8 +19,7 @@ namespace Carevault.Portal;
 /// Structural considerations (docs/decisions/0013-portal-rendering.md): pages are static server-side rendered
 /// (no circuit, no WebSocket); every form is a plain HTML post with an anti-forgery token, validated on the server;
 /// pages call the identity module's services and read clinical data only through <see cref="IPortalRecords"/>, which
-/// applies <c>AccessPolicy</c> and finds the caller's Patient through <see cref="IPatientLink"/> (the seam for the
-/// fhirUser link). No page takes a record id or health data in its URL.
+/// applies <c>AccessPolicy</c> and finds the caller's Patient through their <c>fhirUser</c> link. No page takes a record id or health data in its URL.
 /// </summary>
 public static class PortalModule
 {
@@ -37,8 +38,9 @@ public static class PortalModule
         services.AddCascadingAuthenticationState();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, PortalAuthenticationHandler>(PortalAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(PortalPolicies.Add);
-        services.AddSingleton<IPatientLink, IdentifierPatientLink>();
         services.AddSingleton<IPortalRecords, PortalRecords>();
+        services.AddSingleton<AppointmentBook>();
+        services.AddSingleton<Carevault.Portal.CheckIns.CheckIns>();
         return services;
     }
 
@@ -62,16 +64,22 @@ public static class PortalModule
     {
         // Razor component endpoints carry anti-forgery metadata: this middleware validates every form post.
         app.UseAntiforgery();
+        // Component endpoints run no endpoint filters: pages declared [AuditedPage] are recorded around them instead.
+        app.UsePageAudit();
         app.MapStaticAssets().AllowAnonymous().NotAudited("the portal's own CSS and script; no data");
-        // Endpoint filters do not run on component endpoints, so the audit filter cannot record these pages: the
-        // portal's reads of health data (IPortalRecords) are not in the trail yet — a known gap, named in the README.
-        app.MapRazorComponents<App>().NotAudited("portal pages: not yet recorded (see src/Carevault.Portal/README.md)").Add(endpoint =>
+        app.MapRazorComponents<App>().Add(endpoint =>
         {
+            // Each page declares its audit ([AuditedPage] or [NotAuditedPage]); the architecture test finds any that does not.
+            if (PageAudit.MetadataFor(endpoint.Metadata) is { } audit) endpoint.Metadata.Add(audit);
             // Named so the credential rate limit (per client address, strictest) covers the pages that check passwords.
             if (endpoint is not RouteEndpointBuilder { RoutePattern.RawText: { } route }) return;
             if (CredentialPages.TryGetValue(route, out var name)) endpoint.Metadata.Add(new EndpointNameMetadata(name));
             // The framework's redirect helper for enhanced navigation (unused: no blazor.web.js) is public and holds no data.
-            if (route == "/_framework/opaque-redirect") endpoint.Metadata.Add(new AllowAnonymousAttribute());
+            if (route == "/_framework/opaque-redirect")
+            {
+                endpoint.Metadata.Add(new AllowAnonymousAttribute());
+                endpoint.Metadata.Add(new NotAuditedMetadata("the framework's redirect helper: no data"));
+            }
         });
         return app;
     }

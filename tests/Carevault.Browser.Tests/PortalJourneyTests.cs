@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
+using Carevault.Records.Store;
 using Carevault.Storage;
 using Carevault.TestKit;
 using Microsoft.Playwright;
@@ -39,6 +40,14 @@ public sealed class PortalJourneyTests(ChromiumFixture chromium)
                 .map(el => el.outerHTML)
             """);
         Assert.Empty(unlabelled);
+    }
+
+    static async Task<string> CreateAsync(PortalHost host, string tenant, string json)
+    {
+        var type = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString()!;
+        var created = await host.Get<ResourceStore>().CreateAsync(tenant, type, System.Text.Encoding.UTF8.GetBytes(json), default);
+        Assert.True(created.IsSuccess, created.Error?.Message);
+        return created.Value!.Id;
     }
 
     static async Task SignInAsync(IPage page, string tenant, string username, string password)
@@ -163,7 +172,8 @@ public sealed class PortalJourneyTests(ChromiumFixture chromium)
     {
         await using var host = await PortalHost.StartAsync(DatabaseProvider.Sqlite);
         var tenant = await TenantAsync(host);
-        await host.Get<UserStore>().CreateAsync(tenant, "dr.adeyemi", Password, Roles.Doctor, default);
+        var practitioner = await CreateAsync(host, tenant, """{"resourceType":"Practitioner","name":[{"family":"Adeyemi"}]}""");
+        await host.Get<UserStore>().CreateAsync(tenant, "dr.adeyemi", Password, Roles.Doctor, null, "Practitioner/" + practitioner, default);
         var page = await OpenAsync(host);
         await page.GotoAsync("/login");
 
@@ -187,6 +197,47 @@ public sealed class PortalJourneyTests(ChromiumFixture chromium)
         Assert.Equal("Today", await page.Locator("h1").InnerTextAsync());
         Assert.True(await page.GetByText("No appointments today.").IsVisibleAsync());
         await Screenshots.SaveAsync(page, "doctor-today");
+        await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Patient_BooksAndCancelsAnAppointment_WithTheKeyboard_At360Pixels(DatabaseProvider provider)
+    {
+        await using var host = await PortalHost.StartAsync(provider);
+        var tenant = await TenantAsync(host);
+        var practitioner = await CreateAsync(host, tenant, """{"resourceType":"Practitioner","name":[{"family":"Osei","given":["Kofi"]}]}""");
+        var patient = await CreateAsync(host, tenant, """{"resourceType":"Patient","name":[{"text":"Amara Nwosu"}]}""");
+        var schedule = await CreateAsync(host, tenant, $$"""{"resourceType":"Schedule","actor":[{"reference":"Practitioner/{{practitioner}}","display":"Dr Kofi Osei"}]}""");
+        var day = DateTimeOffset.UtcNow.Date.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var start in new[] { "09:00", "09:15" })
+            await CreateAsync(host, tenant, $$"""{"resourceType":"Slot","schedule":{"reference":"Schedule/{{schedule}}"},"status":"free","start":"{{day}}T{{start}}:00Z","end":"{{day}}T{{(start == "09:00" ? "09:15" : "09:30")}}:00Z","comment":"Dr Kofi Osei"}""");
+        await host.Get<UserStore>().CreateAsync(tenant, "amara", Password, Roles.Patient, null, "Patient/" + patient, default);
+        var page = await OpenAsync(host, width: 360, height: 740);
+
+        await SignInAsync(page, tenant, "amara", Password);
+        await page.WaitForURLAsync(new Regex("/my-record$"));
+        await page.GetByRole(AriaRole.Link, new() { Name = "Appointments", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/appointments$"));
+        await AssertEveryControlLabelledAsync(page);
+        Assert.True(await page.GetByText("You have no appointments.").IsVisibleAsync());
+
+        // Keyboard only: focus the first time, move to the second with an arrow key, submit with Enter.
+        await page.GetByLabel(new Regex("09:00 to 09:15 with Dr Kofi Osei")).FocusAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        Assert.True(await page.GetByLabel(new Regex("09:15 to 09:30")).IsCheckedAsync());
+        await page.Keyboard.PressAsync("Enter");
+
+        await page.GetByText("Booked. A reminder is on its way").WaitForAsync();
+        Assert.DoesNotContain(day, page.Url, StringComparison.Ordinal);
+        var booking = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "with Dr Kofi Osei" });
+        Assert.Contains("09:15", await booking.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 360 px");
+        await Screenshots.SaveAsync(page, $"patient-appointments-360px-{provider}");
+
+        await booking.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Cancel the appointment") }).ClickAsync();
+        await page.GetByText("Your appointment is cancelled.").WaitForAsync();
+        Assert.Equal(2, await page.Locator("input[type=radio]").CountAsync());
         await page.Context.CloseAsync();
     }
 }

@@ -67,6 +67,16 @@ public sealed class UserStore(Db db, TimeProvider clock)
             "SELECT role FROM users WHERE tenant_id = @tenantId AND id = @userId", new { tenantId, userId }, cancellationToken: ct));
     }
 
+    /// <summary>One user of the tenant, or null (the portal reads a patient's email for their appointment reminders).</summary>
+    public async Task<User?> FindAsync(string tenantId, string userId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<User>(new CommandDefinition("""
+            SELECT id AS Id, tenant_id AS TenantId, username AS Username, role AS Role, status AS Status, email AS Email, fhir_user AS FhirUser
+            FROM users WHERE tenant_id = @tenantId AND id = @userId
+            """, new { tenantId, userId }, cancellationToken: ct));
+    }
+
     /// <summary>The tenant's people by username, at most <paramref name="limit"/> of them (the portal's user list).</summary>
     public async Task<IReadOnlyList<User>> ListAsync(string tenantId, int limit, CancellationToken ct)
     {

@@ -5,8 +5,8 @@ namespace Carevault.Portal.Records;
 /// <summary>
 /// Everything the portal's pages read from the FHIR store, and the one place they read it. Implementations go through
 /// <c>ResourceStore</c> (never the tables) and decide access with <c>AccessPolicy</c>; pages never see a resource
-/// outside what the caller may read. When the record store gains patient compartments and the <c>fhirUser</c> link,
-/// only this seam and <see cref="IPatientLink"/> change, not the pages.
+/// outside what the caller may read. A patient's own Patient is the one their account is linked to (<c>users.fhir_user</c>,
+/// carried by the session as the SMART <c>fhirUser</c> claim: <see cref="CallerContext.PatientId"/>).
 /// </summary>
 public interface IPortalRecords
 {
@@ -14,16 +14,13 @@ public interface IPortalRecords
     Task<MyRecord> GetMyRecordAsync(CallerContext caller, CancellationToken ct);
 }
 
-/// <summary>Finds the Patient resource that stands for a signed-in patient user, or null when none is linked yet.</summary>
-public interface IPatientLink
-{
-    Task<string?> FindPatientIdAsync(CallerContext caller, CancellationToken ct);
-}
-
 /// <summary>A patient's view of their record: the lists a dashboard shows, newest first, already cut to a page.</summary>
 public sealed record MyRecord
 {
     public required bool Linked { get; init; }
+
+    /// <summary>The Patient the lists were read from (for the audit record); null when not linked.</summary>
+    public string? PatientId { get; init; }
     public IReadOnlyList<RecordEntry> Conditions { get; init; } = [];
     public IReadOnlyList<RecordEntry> Allergies { get; init; } = [];
     public IReadOnlyList<RecordEntry> Encounters { get; init; } = [];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Carevault.Identity.Authorization;
+using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
@@ -9,10 +10,10 @@ namespace Carevault.Portal.Records;
 
 /// <summary>
 /// Reads the portal's lists through <see cref="ResourceStore"/> searches confined to the caller's own compartment
-/// (<c>patient=Patient/{linked id}</c>), each allowed by <see cref="AccessPolicy.Clinical"/> first. Bodies are turned
+/// (<c>patient=Patient/{linked id}</c>, the caller's <c>fhirUser</c>), each allowed by <see cref="AccessPolicy.Clinical"/> first. Bodies are turned
 /// into display rows here so pages hold no FHIR JSON.
 /// </summary>
-public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser, IPatientLink link) : IPortalRecords
+public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser) : IPortalRecords
 {
     /// <summary>How many entries of each list a dashboard shows, newest first.</summary>
     public const int ListSize = 50;
@@ -26,10 +27,11 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser,
 
     public async Task<MyRecord> GetMyRecordAsync(CallerContext caller, CancellationToken ct)
     {
-        if (await link.FindPatientIdAsync(caller, ct) is not { } patientId) return MyRecord.NotLinked;
+        if (caller is not { Kind: "user", Role: Roles.Patient, PatientId: { } patientId }) return MyRecord.NotLinked;
         return new MyRecord
         {
             Linked = true,
+            PatientId = patientId,
             Conditions = (await SearchAsync(caller, "Condition", patientId, [], ct)).Select(ToCondition).OrderByDescending(e => e.When).Take(ListSize).ToList(),
             Allergies = (await SearchAsync(caller, "AllergyIntolerance", patientId, [], ct)).Select(ToAllergy).OrderByDescending(e => e.When).Take(ListSize).ToList(),
             Encounters = (await SearchAsync(caller, "Encounter", patientId, [], ct)).Select(ToEncounter).OrderByDescending(e => e.When).Take(ListSize).ToList(),

@@ -23,9 +23,11 @@ public sealed class PortalRecordsTests
         return created.Value!.Id;
     }
 
-    static string Patient(string? userId, string family) => userId is null
-        ? $$"""{"resourceType":"Patient","name":[{"family":"{{family}}"}]}"""
-        : $$"""{"resourceType":"Patient","identifier":[{"system":"{{IdentifierPatientLink.System}}","value":"{{userId}}"}],"name":[{"family":"{{family}}"}]}""";
+    static string Patient(string family) => $$"""{"resourceType":"Patient","name":[{"family":"{{family}}"}]}""";
+
+    /// <summary>A patient user linked (users.fhir_user) to <paramref name="patientId"/>.</summary>
+    static Task<User?> PatientUserAsync(CarevaultApp app, string tenant, string? patientId) =>
+        app.Services.GetRequiredService<UserStore>().CreateAsync(tenant, "pat", Password, Roles.Patient, email: null, patientId is null ? null : "Patient/" + patientId, default);
 
     static string Condition(string patientId, string text) =>
         $$"""{"resourceType":"Condition","subject":{"reference":"Patient/{{patientId}}"},"code":{"text":"{{text}}"},"onsetDateTime":"2024-03-01"}""";
@@ -47,12 +49,11 @@ public sealed class PortalRecordsTests
         var other = "h-" + Guid.NewGuid().ToString("N")[..12];
         await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, "Hospital", default);
         await app.Services.GetRequiredService<TenantStore>().CreateAsync(other, "Elsewhere", default);
-        var user = await app.Services.GetRequiredService<UserStore>().CreateAsync(tenant, "pat", Password, Roles.Patient, default);
         var store = app.Services.GetRequiredService<ResourceStore>();
-        var mine = await CreateAsync(store, tenant, "Patient", Patient(user!.Id, "Mine"));
-        var neighbour = await CreateAsync(store, tenant, "Patient", Patient(null, "Neighbour"));
-        // The same user id in another tenant's Patient links nothing here.
-        var foreign = await CreateAsync(store, other, "Patient", Patient(user.Id, "Foreign"));
+        var mine = await CreateAsync(store, tenant, "Patient", Patient("Mine"));
+        var neighbour = await CreateAsync(store, tenant, "Patient", Patient("Neighbour"));
+        var foreign = await CreateAsync(store, other, "Patient", Patient("Foreign"));
+        await PatientUserAsync(app, tenant, mine);
         await CreateAsync(store, tenant, "Condition", Condition(mine, "Asthma"));
         await CreateAsync(store, tenant, "Condition", Condition(neighbour, "Gout"));
         await CreateAsync(store, other, "Condition", Condition(foreign, "Foreign condition"));
@@ -83,12 +84,36 @@ public sealed class PortalRecordsTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task MyRecord_LinkedToAnotherTenantsPatientId_ShowsNothingOfIt(DatabaseProvider provider)
+    {
+        await using var app = await CarevaultApp.StartAsync(provider);
+        var tenant = "h-" + Guid.NewGuid().ToString("N")[..12];
+        var other = "h-" + Guid.NewGuid().ToString("N")[..12];
+        await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, "Hospital", default);
+        await app.Services.GetRequiredService<TenantStore>().CreateAsync(other, "Elsewhere", default);
+        var store = app.Services.GetRequiredService<ResourceStore>();
+        var foreign = await CreateAsync(store, other, "Patient", Patient("Foreign"));
+        await CreateAsync(store, other, "Condition", Condition(foreign, "Foreign condition"));
+        // The link names an id that exists only in the other tenant: the tenant comes from the session, so it finds nothing.
+        await PatientUserAsync(app, tenant, foreign);
+        using var browser = PortalBrowser.Open(app);
+        (await browser.SignInAsync(tenant, "pat", Password)).Dispose();
+
+        var (status, html) = await browser.GetAsync("/my-record");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.DoesNotContain("Foreign condition", html, StringComparison.Ordinal);
+        Assert.Contains("No conditions are recorded.", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task MyRecord_WithNoLinkedPatient_ShowsEmptyStates(DatabaseProvider provider)
     {
         await using var app = await CarevaultApp.StartAsync(provider);
         var tenant = "h-" + Guid.NewGuid().ToString("N")[..12];
         await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, "Hospital", default);
-        await app.Services.GetRequiredService<UserStore>().CreateAsync(tenant, "pat", Password, Roles.Patient, default);
+        await PatientUserAsync(app, tenant, patientId: null);
         using var browser = PortalBrowser.Open(app);
         (await browser.SignInAsync(tenant, "pat", Password)).Dispose();
 
@@ -107,9 +132,9 @@ public sealed class PortalRecordsTests
         await using var app = await CarevaultApp.StartAsync(DatabaseProvider.Sqlite);
         var tenant = "h-" + Guid.NewGuid().ToString("N")[..12];
         await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, "Hospital", default);
-        var user = await app.Services.GetRequiredService<UserStore>().CreateAsync(tenant, "pat", Password, Roles.Patient, default);
         var store = app.Services.GetRequiredService<ResourceStore>();
-        var mine = await CreateAsync(store, tenant, "Patient", Patient(user!.Id, "Mine"));
+        var mine = await CreateAsync(store, tenant, "Patient", Patient("Mine"));
+        await PatientUserAsync(app, tenant, mine);
         var first = new DateOnly(2023, 1, 1);
         var count = PortalRecords.ListSize + 10;
         for (var i = 0; i < count; i++)

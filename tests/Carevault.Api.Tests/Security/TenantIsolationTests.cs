@@ -70,7 +70,7 @@ public sealed class TenantIsolationTests
     /// and the framework's redirect helper hold no data.
     /// </summary>
     static readonly HashSet<string> PortalPages =
-        ["/", "/login", "/register", "/forgot-password", "/reset-password", "/accept-invitation", "/profile", "/not-allowed", "/my-record", "/today", "/staff", "/admin/users", "/_framework/opaque-redirect"];
+        ["/", "/login", "/register", "/forgot-password", "/reset-password", "/accept-invitation", "/profile", "/not-allowed", "/my-record", "/appointments", "/check-in", "/today", "/staff", "/admin/users", "/_framework/opaque-redirect"];
 
     static bool IsPortalPageOrFile(string route)
     {
