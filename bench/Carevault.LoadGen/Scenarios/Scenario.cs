@@ -16,6 +16,9 @@ public abstract class Scenario
     /// <summary>Status code a successful request answers; anything else counts as an error.</summary>
     public virtual int ExpectedStatus => 200;
 
+    /// <summary>Connections for this scenario when it has its own (FHIR read: 64, as its target says); null: <c>--connections</c>.</summary>
+    public virtual int? Connections => null;
+
     /// <summary>Runs once before warm-up (outside the measurement): get tokens, create the resources to read…</summary>
     public virtual Task PrepareAsync(ScenarioContext context, CancellationToken ct) => Task.CompletedTask;
 

@@ -9,6 +9,9 @@ public static class ScenarioCatalog
         () => new HealthReady(),
         () => new TokenIssue(),
         () => new ApiMe(),
+        () => new FhirRead(),
+        () => new FhirCreate(),
+        () => new FhirSearch(),
         // Next: FhirRead, FhirCreate, FhirSearch, ReportUpload1Mb/10Mb, Hl7EndToEnd — when those capabilities land.
     ];
 
