@@ -78,6 +78,14 @@ internal static class Metadata
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        // POST [base]/$import: the synchronous bulk load (decision 0015); no official definition exists for it.
+        w.WriteStartArray("operation");
+        w.WriteStartObject();
+        w.WriteString("name", "import");
+        w.WriteString("definition", "urn:carevault:operation:import");
+        w.WriteString("documentation", "Bulk load: application/fhir+ndjson (one resource per line) or a collection/batch Bundle; each resource is validated and created; answers an OperationOutcome with counts and the rejected lines.");
+        w.WriteEndObject();
+        w.WriteEndArray();
         w.WriteStartArray("compartment");
         w.WriteStringValue("http://hl7.org/fhir/CompartmentDefinition/patient"); // GET Patient/[id]/[type]
         w.WriteEndArray();
