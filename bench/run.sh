@@ -15,7 +15,10 @@
 #   --postgres            run the server on a throwaway PostgreSQL cluster (as build.sh does) instead of SQLite
 #   --connections N       concurrent connections of the load generator (default 32)
 #   --duration S          measured seconds per scenario (default 10); --warmup S (default 3)
-#   --scenarios a,b       subset of: health-live,health-ready,token-issue,api-me (default all)
+#   --scenarios a,b       subset of: health-live,health-ready,token-issue,api-me,fhir-read,fhir-create,fhir-search (default all)
+#   --observations N      synthetic Observations bulk-loaded through POST /fhir/$import before the scenarios (default
+#                         1000000; the load's time and rate are reported as the bulk-load figure; 0 skips it, and the
+#                         FHIR scenarios then load 2,000 themselves)
 #   --cold-start-runs N   cold starts to take the median of (default 5; 0 skips cold start)
 #   --wrk                 also replay each constant request with Debian's wrk (installed with apt-get if missing)
 #   --sqlite-sync LEVEL   Full (default, see docs/decisions/0003) or Normal
@@ -34,7 +37,7 @@ artifacts=$bench/.artifacts   # own build output: never races the test command's
 mode=load
 case "${1:-}" in load|micro|all) mode=$1; shift ;; esac
 postgres=0; connections=32; duration=10; warmup=3; scenarios=""; cold_runs=5; wrk=0; sqlite_sync=Full
-log_level=""; filter='*'; build=1; committed=0
+log_level=""; filter='*'; build=1; committed=0; observations=1000000
 while (($#)); do
   case "$1" in
     --postgres) postgres=1 ;;
@@ -42,6 +45,7 @@ while (($#)); do
     --duration) duration=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --scenarios) scenarios=$2; shift ;;
+    --observations) observations=$2; shift ;;
     --cold-start-runs) cold_runs=$2; shift ;;
     --wrk) wrk=1 ;;
     --sqlite-sync) sqlite_sync=$2; shift ;;
@@ -111,6 +115,8 @@ run_load() {
   work=$(mktemp -d /tmp/carevault-bench.XXXXXX)
   local data=$work/data backend=sqlite
   export CAREVAULT_DATABASE__SQLITESYNCHRONOUS=$sqlite_sync
+  # Capacity, not the limiter: one benchmark client would otherwise meet the per-caller limit (200 requests/s by default).
+  export CAREVAULT_RATELIMITS__ENABLED=false
   [[ -n "$log_level" ]] && export CAREVAULT_LOGGING__LOGLEVEL__DEFAULT=$log_level
   if ((postgres)); then start_postgres; backend=postgres; fi
 
@@ -149,6 +155,7 @@ run_load() {
     ((postgres)) || args+=(--fresh-start-dir "$work/fresh")
   fi
   [[ -n "$scenarios" ]] && args+=(--scenarios "$scenarios")
+  ((observations > 0)) && args+=(--fhir-observations "$observations")
   ((wrk)) && args+=(--wrk --wrk-threads 1)
   log "load generator (separate process)"
   local rc=0

@@ -12,7 +12,7 @@ if (options.ContainsKey("help"))
 {
     Console.WriteLine("""
         Carevault.LoadGen --base-url http://127.0.0.1:PORT --server-pid PID --client-id ID --client-secret SECRET
-          [--scenarios health-live,health-ready,token-issue,api-me] [--connections 32] [--duration 10] [--warmup 3]
+          [--scenarios health-live,health-ready,token-issue,api-me] [--fhir-observations N [--bulk-chunk 20000]] [--connections 32] [--duration 10] [--warmup 3]
           [--max-requests N] [--wrk] [--wrk-threads 1] [--server-cmd "PATH/carevault" --cold-start-runs 5
           --cold-start-data-dir DIR [--fresh-start-dir DIR]] [--idle 5] [--meta key=value]… [--log-dir DIR]
           [--out-json FILE] [--out-md FILE] [--time-limit 1200]
@@ -48,7 +48,7 @@ var idle = TimeSpan.FromSeconds(Args.Int(options, "idle", 5));
 
 using var handler = new SocketsHttpHandler
 {
-    MaxConnectionsPerServer = connections,
+    MaxConnectionsPerServer = Math.Max(connections, 64), // scenarios may ask for their own (FHIR read: 64)
     PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
     PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
     AutomaticDecompression = DecompressionMethods.None,
@@ -96,6 +96,16 @@ var names = options.TryGetValue("scenarios", out var sc)
     ? sc[0].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
     : [.. ScenarioCatalog.All.Select(f => f().Name)];
 var useWrk = options.ContainsKey("wrk") && WrkRunner.IsAvailable();
+
+// The FHIR data set, loaded through the bulk path (POST /fhir/$import): its time and rate are the bulk-load figure.
+if (Args.Int(options, "fhir-observations", 0) is > 0 and var observations)
+{
+    Console.WriteLine($"bulk load: {observations:N0} synthetic Observations through POST /fhir/$import …");
+    report.BulkLoad = await Carevault.LoadGen.Fhir.BulkLoad.RunAsync(context, observations, Args.Int(options, "bulk-chunk", 20_000), serverPid, ct);
+    FhirDataset.Loaded = report.BulkLoad.Created;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"bulk load: {report.BulkLoad.Created:N0} in {report.BulkLoad.Seconds:F1} s = {report.BulkLoad.ResourcesPerSecond:F0}/s, server CPU {report.BulkLoad.ServerCpuMicrosPerResource:F0} µs/resource"));
+}
 foreach (var name in names)
 {
     var scenario = ScenarioCatalog.Find(name);
@@ -104,14 +114,14 @@ foreach (var name in names)
         Console.Error.WriteLine($"error: unknown scenario '{name}'");
         return 2;
     }
-    var scenarioLoad = scenario.Connections is { } own ? load with { Connections = Math.Min(own, connections) } : load;
+    var scenarioLoad = scenario.Connections is { } own ? load with { Connections = own } : load;
     Console.WriteLine($"{scenario.Name}: {scenarioLoad.Connections} connections, {load.Warmup.TotalSeconds} s warm-up + {load.Duration.TotalSeconds} s …");
     var result = scenario is Hl7EndToEnd endToEnd
         ? await endToEnd.RunAsync(context, scenarioLoad, ct)
         : await LoadRunner.RunAsync(scenario, context, scenarioLoad, ct);
     report.Load.Add(result);
     Console.WriteLine(Report.Line(result));
-    if (useWrk && await WrkRunner.RunAsync(scenario, context, load, Args.Int(options, "wrk-threads", 1), ct) is { } wrk)
+    if (useWrk && await WrkRunner.RunAsync(scenario, context, scenarioLoad, Args.Int(options, "wrk-threads", 1), ct) is { } wrk)
     {
         report.Load.Add(wrk);
         Console.WriteLine(Report.Line(wrk));
@@ -176,6 +186,7 @@ sealed class Report
     public IdleResult? Idle { get; set; }
     public List<ColdStartResult> ColdStart { get; } = [];
     public List<ScenarioResult> Load { get; } = [];
+    public Carevault.LoadGen.Fhir.BulkLoadResult? BulkLoad { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -196,6 +207,13 @@ sealed class Report
                 md.AppendLine(inv, $"| {c.Scenario}: {c.Description} | {c.MedianFirstReadyMs:F0} ms median | {c.Runs.Count} runs, min {c.MinFirstReadyMs:F0}, max {c.MaxFirstReadyMs:F0}; idle RSS {c.MedianIdleRssMiB:F1} MiB; load {c.LoadAverageStart:F2}→{c.LoadAverageEnd:F2} |");
             if (Idle is not null)
                 md.AppendLine(inv, $"| idle RSS of the benchmark server | {Idle.RssMiB:F1} MiB | after one request of each kind and {Idle.IdleSeconds:F0} s idle (VmRSS); peak so far {Idle.PeakRssMiB:F1} MiB |");
+            md.AppendLine();
+        }
+        if (BulkLoad is { } b)
+        {
+            md.AppendLine("| bulk load (POST /fhir/$import, NDJSON) | resources | seconds | resources/s | rejected | requests | server CPU µs/resource | server peak RSS MiB | load avg |")
+              .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+            md.AppendLine(inv, $"| synthetic Observations, 10,000 patients, 20 LOINC codes | {b.Created} | {b.Seconds:F1} | {b.ResourcesPerSecond:F0} | {b.Rejected} | {b.Requests} | {b.ServerCpuMicrosPerResource:F0} | {b.ServerPeakRssMiB:F0} | {b.LoadAverageStart:F1}→{b.LoadAverageEnd:F1} |");
             md.AppendLine();
         }
         if (Load.Count > 0)

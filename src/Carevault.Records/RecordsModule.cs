@@ -4,6 +4,7 @@ using Carevault.Records.Bundles;
 using Carevault.Records.Export;
 using Carevault.Fhir.Validation;
 using Carevault.Records.Http;
+using Carevault.Records.Http.Operations;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
 using Microsoft.AspNetCore.Authorization;
@@ -33,6 +34,14 @@ public static class RecordsModule
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<Storage.Database.Db>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ResourceValidation>(), sp.GetRequiredService<SearchIndexer>()));
+        services.AddSingleton(_ => new BulkLoadOptions
+        {
+            BatchSize = configuration.GetValue("Records:Import:BatchSize", 1000),
+            MaxLineBytes = configuration.GetValue("Records:Import:MaxLineBytes", 4 * 1024 * 1024),
+        });
+        services.AddSingleton(sp => new BulkLoader(sp.GetRequiredService<Storage.Database.Db>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ResourceValidation>(), sp.GetRequiredService<SearchIndexer>(), sp.GetRequiredService<FhirSpec>(), sp.GetRequiredService<BulkLoadOptions>()));
+        services.AddSingleton(_ => new ImportOptions { MaxRequestBytes = configuration.GetValue("Records:Import:MaxRequestBytes", 1L << 30) });
         services.AddSingleton(_ => new BundleOptions { MaxEntries = configuration.GetValue("Records:MaxBundleEntries", 1000) });
         services.AddSingleton<BundleProcessor>();
         services.AddSingleton<OwnershipRules>();

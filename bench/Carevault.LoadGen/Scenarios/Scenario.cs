@@ -17,8 +17,8 @@ public abstract class Scenario
     public virtual int ExpectedStatus => 200;
 
     /// <summary>
-    /// Connections for this scenario when it must not use <c>--connections</c> (at most that many): a per-request
-    /// latency target measured without queueing behind other requests. Null: the command line's value.
+    /// Connections for this scenario when it has its own (uploads: 1, a per-request latency target measured
+    /// without queueing; FHIR read: 64, as its target says). Null: the command line's value.
     /// </summary>
     public virtual int? Connections => null;
 

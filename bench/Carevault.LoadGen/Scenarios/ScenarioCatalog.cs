@@ -12,6 +12,9 @@ public static class ScenarioCatalog
         () => new ReportUpload(1),
         () => new ReportUpload(10),
         () => new Hl7EndToEnd(),
+        () => new FhirRead(),
+        () => new FhirCreate(),
+        () => new FhirSearch(),
         // Next: FhirRead, FhirCreate, FhirSearch, ReportUpload1Mb/10Mb, Hl7EndToEnd — when those capabilities land.
     ];
 

@@ -15,6 +15,7 @@ internal static class FhirRoutes
 
         Metadata.Map(fhir);                                      // GET    /fhir/metadata                   capabilities (anonymous)
         Transaction.Map(secured);                                // POST   /fhir                            transaction, batch
+        Import.Map(secured);                                     // POST   /fhir/$import                    bulk load (NDJSON, collection/batch Bundle)
         SystemHistory.Map(secured);                              // GET    /fhir/_history                   history-system
         SearchType.Map(secured);                                 // GET    /fhir/{type}                     search-type
                                                                  // POST   /fhir/{type}/_search             search-type

@@ -10,7 +10,15 @@ namespace Carevault.Records.Store;
 /// </summary>
 internal sealed class ResourceValidation(FhirValidator validator)
 {
-    public RecordResult<JsonDocument> Parse(string resourceType, ReadOnlyMemory<byte> body)
+    public RecordResult<JsonDocument> Parse(string resourceType, ReadOnlyMemory<byte> body) => Parse(body, resourceType);
+
+    /// <summary>
+    /// As <see cref="Parse(string, ReadOnlyMemory{byte})"/> when the type is not known beforehand (a bulk-load line):
+    /// <paramref name="isAllowedType"/> decides on the body's resourceType before the validator runs.
+    /// </summary>
+    public RecordResult<JsonDocument> ParseAnyType(ReadOnlyMemory<byte> body, Func<string, RecordError?> isAllowedType) => Parse(body, null, isAllowedType);
+
+    RecordResult<JsonDocument> Parse(ReadOnlyMemory<byte> body, string? resourceType, Func<string, RecordError?>? isAllowedType = null)
     {
         // RFC 8259 §8.1: a parser may ignore a byte order mark.
         body = FhirJson.SkipUtf8Bom(body);
@@ -31,10 +39,15 @@ internal sealed class ResourceValidation(FhirValidator validator)
             document.Dispose();
             return new RecordError(RecordErrorKind.BadRequest, "structure", "The body is not a FHIR resource: resourceType is missing.");
         }
-        if (!type.ValueEquals(resourceType))
+        if (resourceType is not null && !type.ValueEquals(resourceType))
         {
             document.Dispose();
             return new RecordError(RecordErrorKind.BadRequest, "invalid", $"The body's resourceType does not match the URL ({resourceType}).");
+        }
+        if (isAllowedType?.Invoke(type.GetString()!) is { } typeError)
+        {
+            document.Dispose();
+            return typeError;
         }
 
         var result = validator.Validate(root);

@@ -47,6 +47,7 @@ public static class CarevaultCli
 
         foreach (var command in AdminCommands.Create(NamedOptions)) root.Subcommands.Add(command);
         root.Subcommands.Add(AuditCommands.Create(NamedOptions));
+        root.Subcommands.Add(FhirCommands.Create(NamedOptions));
         return root;
     }
 

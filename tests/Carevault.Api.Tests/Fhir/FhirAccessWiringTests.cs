@@ -26,7 +26,8 @@ public sealed class FhirAccessWiringTests(FhirServers servers) : IClassFixture<F
         // (PUT/DELETE /fhir/{type}) find their target inside the store, so target-dependent callers are refused.
         // $validate reads the stored resource only for callers whose access does not depend on it. $export refuses
         // target-dependent callers at kick-off (ExportKickOff), and its status and files are the requester's own.
-        Assert.Equal(["/fhir/", "/fhir/$export", "/fhir/$export-file/{id}/{name}", "/fhir/$export-status/{id}", "/fhir/$export-status/{id}",
+        // $import refuses target-dependent callers itself (a bulk load makes no per-line access decision).
+        Assert.Equal(["/fhir/", "/fhir/$export", "/fhir/$export-file/{id}/{name}", "/fhir/$export-status/{id}", "/fhir/$export-status/{id}", "/fhir/$import",
             "/fhir/Group/{id}/$export", "/fhir/Patient/$export", "/fhir/_history", "/fhir/metadata", "/fhir/{**path}", "/fhir/{type}", "/fhir/{type}", "/fhir/{type}/$validate", "/fhir/{type}/{id}/$validate"], withoutChecks);
     }
 }

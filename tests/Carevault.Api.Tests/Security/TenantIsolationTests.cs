@@ -360,6 +360,19 @@ public sealed class TenantIsolationTests
                 var response = await http.PostAsJsonAsync("/api/auth/login", new { tenant = a.Id, username = "admin", password = "wrong for this tenant" });
                 Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             },
+            ["POST /fhir/$import"] = async () =>
+            {
+                // B's bulk load lands in B: A's search for the subject finds nothing, B's does.
+                var line = $$$"""{"resourceType":"Observation","status":"final","code":{"text":"imported"},"subject":{"reference":"Patient/{{{patientId}}}"}}""";
+                var request = Fhir(HttpMethod.Post, "/fhir/$import", b.Token);
+                request.Content = new StringContent(line + "\n", Encoding.UTF8, "application/fhir+ndjson");
+                var import = await SendAsync(http, request);
+                Assert.Equal(HttpStatusCode.OK, import.Status);
+                var forA = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Observation?subject=Patient/{patientId}&code:text=imported", a.Token));
+                Assert.Equal(0, EntryCount(forA.Body));
+                var forB = await SendAsync(http, Fhir(HttpMethod.Get, $"/fhir/Observation?subject=Patient/{patientId}&code:text=imported", b.Token));
+                Assert.Equal(1, EntryCount(forB.Body));
+            },
             ["POST /fhir/"] = async () =>
             {
                 var bundle = $$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","id":"{{{patientId}}}","name":[{"family":"Hijacked"}]},"request":{"method":"PUT","url":"Patient/{{{patientId}}}"}}]}""";

@@ -80,6 +80,12 @@ internal static class Metadata
         w.WriteEndArray();
         w.WriteStartArray("operation"); // Bulk Data Access IG v2: $export, its status and files (see ExportKickOff)
         WriteOperation(w, "export", ExportDefinitions.System);
+        // POST [base]/$import: the synchronous bulk load (decision 0015); no official definition exists for it.
+        w.WriteStartObject();
+        w.WriteString("name", "import");
+        w.WriteString("definition", "urn:carevault:operation:import");
+        w.WriteString("documentation", "Bulk load: application/fhir+ndjson (one resource per line) or a collection/batch Bundle; each resource is validated and created; answers an OperationOutcome with counts and the rejected lines.");
+        w.WriteEndObject();
         w.WriteEndArray();
         w.WriteStartArray("compartment");
         w.WriteStringValue("http://hl7.org/fhir/CompartmentDefinition/patient"); // GET Patient/[id]/[type]
