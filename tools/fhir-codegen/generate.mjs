@@ -19,7 +19,7 @@ export const RESOURCE_TYPES = [
   'Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'Encounter', 'Observation', 'DiagnosticReport',
   'DocumentReference', 'Binary', 'ImagingStudy', 'Condition', 'AllergyIntolerance', 'Medication',
   'MedicationRequest', 'Appointment', 'Schedule', 'Slot', 'Questionnaire', 'QuestionnaireResponse', 'Consent',
-  'Provenance', 'AuditEvent', 'Communication', 'CommunicationRequest', 'Bundle', 'OperationOutcome',
+  'Provenance', 'AuditEvent', 'Communication', 'CommunicationRequest', 'Flag', 'Bundle', 'OperationOutcome',
   'CapabilityStatement', 'Group',
 ];
 

@@ -23,6 +23,7 @@ internal static class PatientCompartmentData
         ["DiagnosticReport"] = ["subject"],
         ["DocumentReference"] = ["subject", "author"],
         ["Encounter"] = ["subject"],
+        ["Flag"] = ["patient"],
         ["Group"] = ["member"],
         ["ImagingStudy"] = ["patient"],
         ["MedicationRequest"] = ["subject"],

@@ -31,6 +31,7 @@ internal sealed class OwnershipRules(FhirSpec spec)
         ["DiagnosticReport"] = "DiagnosticReport.performer | DiagnosticReport.resultsInterpreter",
         ["DocumentReference"] = "DocumentReference.author | DocumentReference.authenticator",
         ["Encounter"] = "Encounter.participant.individual",
+        ["Flag"] = "Flag.author",
         ["ImagingStudy"] = "ImagingStudy.interpreter",
         ["MedicationRequest"] = "MedicationRequest.requester",
         ["Observation"] = "Observation.performer",

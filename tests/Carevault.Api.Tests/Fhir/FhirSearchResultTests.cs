@@ -106,4 +106,22 @@ public sealed class FhirSearchResultTests(FhirServers servers) : IClassFixture<F
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Patient/{patient}?_summary=short", token), HttpStatusCode.BadRequest);
         await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Get, "/fhir/Patient?_summary=true&_elements=name", token), HttpStatusCode.BadRequest);
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Flag_IsStoredAndSearchable_LikeEveryServedType(DatabaseProvider provider)
+    {
+        // The portal's check-in alerts are Flags: other systems must be able to find them.
+        var server = await servers.GetAsync(provider);
+        var token = await server.NewTenantTokenAsync();
+        var patient = await CreateAsync(server, token, "Patient", """{"resourceType":"Patient","name":[{"family":"Moreau"}]}""");
+        var flag = await CreateAsync(server, token, "Flag", $$"""
+            {"resourceType":"Flag","status":"active","code":{"text":"PHQ-9 item 9 answered above zero"},"subject":{"reference":"Patient/{{patient}}"},"period":{"start":"2026-11-20T10:00:00Z"} }
+            """);
+
+        var found = await FhirAssert.JsonAsync(await server.SendAsync(HttpMethod.Get, $"/fhir/Flag?patient={patient}&date=ge2026-11-01", token), HttpStatusCode.OK);
+
+        Assert.Equal([("match", $"Flag/{flag}")], Entries(found));
+        await FhirAssert.IsOutcomeAsync(await server.SendAsync(HttpMethod.Post, "/fhir/Flag", token, """{"resourceType":"Flag","status":"active"}"""), (HttpStatusCode)422);
+    }
 }
