@@ -10,13 +10,12 @@ json() { curl -sf -b "$1" -c "$1" -H 'Content-Type: application/json' -X "$2" "$
 
 json "$jar" POST /api/auth/login "{\"tenant\":\"system\",\"username\":\"admin\",\"password\":\"$admin_password\"}" >/dev/null
 json "$jar" PUT /api/admin/settings '{"allowPatientRegistration":true}' >/dev/null
-user=$(json "$jar" POST /api/auth/register '{"tenant":"system","username":"bench.patient","password":"bench patient passphrase"}' | sed 's/.*"userId":"\([^"]*\)".*/\1/')
+# Registration creates the person's Patient and links it (fhirUser): the record below is filled into that Patient.
+patient=$(json "$jar" POST /api/auth/register '{"tenant":"system","username":"bench.patient","password":"bench patient passphrase"}' | sed 's/.*"fhirUser":"Patient\/\([^"]*\)".*/\1/')
 secret=$(json "$jar" POST /api/admin/clients '{"name":"bench","scopes":"system/*.cruds"}')
 id=$(echo "$secret" | sed 's/.*"clientId":"\([^"]*\)".*/\1/'); sec=$(echo "$secret" | sed 's/.*"clientSecret":"\([^"]*\)".*/\1/')
 token=$(curl -sf -u "$id:$sec" -d grant_type=client_credentials "$base/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 fhir() { curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/fhir+json' -X POST "$base/fhir/$1" -d "$2"; }
-patient=$(fhir Patient "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:carevault:user\",\"value\":\"$user\"}]}" | sed 's/.*"id":"\([^"]*\)".*/\1/' )
-patient=$(echo "$patient" | grep -o '^[0-9a-f-]*')
 for i in $(seq 1 20); do fhir Condition "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/$patient\"},\"code\":{\"text\":\"Condition $i\"}}" >/dev/null; done
 for i in $(seq 1 "$labs"); do
   fhir Observation "{\"resourceType\":\"Observation\",\"status\":\"final\",\"category\":[{\"coding\":[{\"code\":\"laboratory\"}]}],\"code\":{\"text\":\"Test $((i % 5))\"},\"subject\":{\"reference\":\"Patient/$patient\"},\"effectiveDateTime\":\"2024-01-$(printf %02d $((i % 28 + 1)))\",\"valueQuantity\":{\"value\":$((i % 9)).5,\"unit\":\"mmol/L\"},\"referenceRange\":[{\"low\":{\"value\":2},\"high\":{\"value\":7}}]}" >/dev/null
