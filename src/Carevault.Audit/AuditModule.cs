@@ -27,6 +27,7 @@ public static class AuditModule
         services.AddSingleton<AuditVerifier>();
         services.AddSingleton<AuditRetention>();
         services.AddSingleton<IAuditRecorder, AuditRecorder>();
+        services.AddSingleton<IAuditLog, AuditLog>();
         services.AddHostedService<AuditRetentionService>();
         services.AddHostedService<AuditKeyingService>();
         return services;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Carevault.Hl7v2;
 using Carevault.Hl7v2.Acknowledgements;
+using Carevault.Identity.Auditing;
 using Carevault.Identity.Clients;
 using Carevault.Identity.Tenants;
 using Carevault.Ingestion.Intake;
@@ -45,11 +46,13 @@ public sealed record MllpIntakeOptions(MllpOptions Listener, string ClientId)
 /// mismatch, malware, an MSH-10 reused for other bytes). Transient ones (scanner without a verdict, the configured
 /// client inactive or without rights, an outage) answer AE, so the sender keeps the message and retries. The sender's
 /// message control id (MSH-10) is the idempotency key, so a resend after a lost ACK finds the same job instead of making a second.
+/// Each message the configured client submitted is in the audit trail (an <c>upload</c> by that client, with its job,
+/// or the refusal) before it is acknowledged; a trail that cannot record answers AE, and the resend finds the same job.
 /// </summary>
-internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpIntakeOptions options, TimeProvider clock)
+internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpIntakeOptions options, IAuditLog audit, TimeProvider clock)
 {
     /// <summary>The service that runs the listener when <c>Mllp:Port</c> is configured (read at start, like the host's other settings).</summary>
-    internal sealed class Service(IConfiguration configuration, ReportIntake intake, ClientStore clients, TimeProvider clock, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    internal sealed class Service(IConfiguration configuration, ReportIntake intake, ClientStore clients, IAuditLog audit, TimeProvider clock, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
     {
         MllpListener? _listener;
 
@@ -59,7 +62,7 @@ internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpI
         public Task StartAsync(CancellationToken cancellationToken)
         {
             if (MllpIntakeOptions.From(configuration) is not { } options) return Task.CompletedTask;
-            var handler = new MllpIntake(intake, clients, options, clock);
+            var handler = new MllpIntake(intake, clients, options, audit, clock);
             _listener = new MllpListener(options.Listener, handler.HandleAsync, loggers.CreateLogger<MllpListener>(), clock);
             return _listener.StartAsync(cancellationToken);
         }
@@ -71,13 +74,21 @@ internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpI
 
     public async Task<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
-        var parsed = Hl7v2Parser.Parse(bytes);
-        if (!parsed.IsSuccess) return MllpAcknowledgements.Reject(parsed.Error!, clock.GetUtcNow());
-        var message = parsed.Value!;
-        if (Unsupported(message) is { } unsupported)
-            return MllpAcknowledgements.Reject(message, unsupported, clock.GetUtcNow());
         var client = await clients.FindActiveAsync(options.ClientId, ct)
             ?? throw new InvalidOperationException("The configured MLLP client is not active.");
+        var actor = new AuditActor(client.TenantId, client.Id, "client");
+        var parsed = Hl7v2Parser.Parse(bytes);
+        if (!parsed.IsSuccess)
+        {
+            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, 400, "mllp", "mllp", [], "refused: not HL7 v2"), ct);
+            return MllpAcknowledgements.Reject(parsed.Error!, clock.GetUtcNow());
+        }
+        var message = parsed.Value!;
+        if (Unsupported(message) is { } unsupported)
+        {
+            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, 415, "mllp", "mllp", [], "refused: unsupported message type"), ct);
+            return MllpAcknowledgements.Reject(message, unsupported, clock.GetUtcNow());
+        }
         var caller = new CallerContext(client.TenantId, client.Id, "client", client.Scopes);
         var key = message.ControlId.Length > 0 ? "mllp:" + message.ControlId : null;
         using var content = new MemoryStream(bytes.ToArray(), writable: false);
@@ -86,9 +97,12 @@ internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpI
         {
             // Permanent refusals are AR (the same message can never be accepted); the rest — a scanner without a verdict,
             // a client without the right — throws, and the listener answers AE so the sender keeps the message.
-            if (IsPermanent(error.Kind)) return MllpAcknowledgements.Reject(message, new Hl7AckError { Code = Hl7AckErrorCode.ApplicationInternalError, Text = $"Refused ({error.Code}): {error.Message}" }, clock.GetUtcNow());
+            var permanent = IsPermanent(error.Kind);
+            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, permanent ? 422 : 503, "mllp", "mllp", [], "refused: " + error.Code), ct);
+            if (permanent) return MllpAcknowledgements.Reject(message, new Hl7AckError { Code = Hl7AckErrorCode.ApplicationInternalError, Text = $"Refused ({error.Code}): {error.Message}" }, clock.GetUtcNow());
             throw new InvalidOperationException($"The intake refused the message: {error.Code}.");
         }
+        await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, result.Replayed ? 200 : 202, "mllp", "mllp", [$"Job/{result.Job!.Id}"]), ct);
         return MllpAcknowledgements.Accept(message, clock.GetUtcNow());
     }
 

@@ -495,7 +495,7 @@ public sealed class FhirExportTests(FhirExportTests.Servers servers) : IClassFix
         static List<string> Operations(JsonElement e) => e.GetProperty("operation").EnumerateArray().Select(o => $"{o.GetProperty("name").GetString()} {o.GetProperty("definition").GetString()}").ToList();
         JsonElement Resource(string type) => rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == type);
 
-        Assert.Equal(["export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"], Operations(rest));
+        Assert.Equal(["export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export", "import urn:carevault:operation:import"], Operations(rest));
         Assert.Contains("export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", Operations(Resource("Patient")));
         Assert.Contains("export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", Operations(Resource("Group")));
         Assert.DoesNotContain(Operations(Resource("Observation")), o => o.StartsWith("export", StringComparison.Ordinal));

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Carevault.Mllp;
 using Carevault.Storage;
 using Carevault.TestKit;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Carevault.Api.Tests.Ingestion;
@@ -31,7 +32,7 @@ public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture
     public async Task NodeHl7Client_PermanentRefusalsGetAr_TransientGetAe_AcceptedGetsAa(DatabaseProvider provider)
     {
         var first = await apps.WorkingAsync(provider);
-        var (_, clientId, http) = await first.NewHospitalAsync();
+        var (tenantId, clientId, http) = await first.NewHospitalAsync();
         await using var mllp = IngestionApp.StartBeside(first, new Dictionary<string, string?>
         {
             ["Mllp:Port"] = "0", ["Mllp:ClientId"] = clientId, ["Ingestion:MaxUploadBytes"] = "2000",
@@ -53,6 +54,18 @@ public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture
         Assert.Matches(@"ERR\|[^\r]*\|200\^Unsupported message type", unsupported);
         var jobs = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/jobs", UriKind.Relative))).RootElement.GetProperty("items");
         Assert.Equal(1, jobs.GetArrayLength()); // refused messages stored nothing
+        // Every message is in the trail as an upload by the MLLP client before its ACK: the accepted one with its job.
+        var job = jobs[0].GetProperty("jobId").GetString();
+        await using (var db = first.Database.OpenDb())
+        await using (var connection = await db.OpenAsync(default))
+        {
+            var records = (await connection.QueryAsync<(string ActorId, long Status, string Entities, string UserAgent)>(
+                "SELECT actor_id, status, entities, user_agent FROM audit_records WHERE tenant_id = @tenantId AND action = 'upload' ORDER BY seq",
+                new { tenantId })).ToList();
+            Assert.Equal([202L, 415L, 415L, 422L, 422L, 415L], records.Select(r => r.Status));
+            Assert.All(records, r => Assert.Equal((clientId, "mllp"), (r.ActorId, r.UserAgent)));
+            Assert.Contains($"Job/{job}", records[0].Entities, StringComparison.Ordinal);
+        }
 
         // The virus scanner is unreachable: no verdict, nothing stored, AE so the sender retries later.
         await using var scannerDown = IngestionApp.StartBeside(first, new Dictionary<string, string?>
