@@ -7,6 +7,7 @@ using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
+using static Carevault.Portal.Records.FhirValues;
 
 namespace Carevault.Portal.Appointments;
 
@@ -294,17 +295,4 @@ public sealed class AppointmentBook(ResourceStore store, SearchQueryParser parse
 
     static AppointmentView View(string id, JsonElement root, string with, string? patientId) =>
         new(id, Time(root, "start") ?? DateTimeOffset.MinValue, Time(root, "end") ?? DateTimeOffset.MinValue, Text(root, "status") ?? "unknown", with, patientId);
-
-    static ReadOnlyMemory<byte> Json(JsonObject resource) => Encoding.UTF8.GetBytes(resource.ToJsonString());
-
-    static string Instant(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    static DateTimeOffset? Time(JsonElement element, string property) =>
-        Text(element, property) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null;
-
-    static DateTimeOffset? Time(JsonObject element, string property) =>
-        (string?)element[property] is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null;
 }

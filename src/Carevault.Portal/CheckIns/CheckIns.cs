@@ -6,6 +6,7 @@ using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
+using static Carevault.Portal.Records.FhirValues;
 
 namespace Carevault.Portal.CheckIns;
 
@@ -175,13 +176,4 @@ public sealed class CheckIns(ResourceStore store, SearchQueryParser parser, Time
         return parsed.Value ?? throw new InvalidOperationException($"The portal's {type} search is not valid: {parsed.Error!.Message}");
     }
 
-    static ReadOnlyMemory<byte> Json(JsonObject resource) => Encoding.UTF8.GetBytes(resource.ToJsonString());
-
-    static string Instant(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    static DateTimeOffset? Time(JsonElement element, string property) =>
-        Text(element, property) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null;
 }
