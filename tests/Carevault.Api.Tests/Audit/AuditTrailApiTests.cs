@@ -28,6 +28,18 @@ public sealed class AuditTrailApiTests
         Assert.Equal(HttpStatusCode.OK, (await s.SignInAsync(client, "dr.ada")).StatusCode);
         var token = await s.Hospital.GetTokenAsync(client);
         var id = await AuditSession.CreatePatientAsync(client, token, "Lovelace");
+        using var upload = new HttpRequestMessage(HttpMethod.Post, "/api/reports")
+        {
+            Content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(
+                "MSH|^~\\&|LAB|RIVERBEND|EHR|HOSP|202611210815||ORU^R01|AUDIT-1|P|2.5.1\rPID|1||55501^^^HOSP^MR||Lovelace^Ada\rOBR|1||ACC1|2345-7^Glucose^LN|||202611210700\rOBX|1|NM|2345-7^Glucose^LN||98|mg/dL|70-99|N|||F\r"))
+            {
+                Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/hl7-v2") },
+            },
+        };
+        upload.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var accepted = await client.SendAsync(upload);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var job = System.Text.Json.JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("jobId").GetString();
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Hospital.Get($"/fhir/Patient/{id}", token))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Hospital.Get("/fhir/Patient?family=Lovelace", token))).StatusCode);
         using var stranger = app.CreateClient();
@@ -42,18 +54,20 @@ public sealed class AuditTrailApiTests
             ("login", "success", s.DoctorId),
             ("token-issue", "success", clientId),
             ("create", "success", clientId),
+            ("upload", "success", clientId),
             ("read", "success", clientId),
             ("search", "success", clientId),
             ("login", "failure", "dr.ada"),
             ("login", "success", s.AuditorId),
         ], trail.Select(Summary).ToList());
-        Assert.Equal(Enumerable.Range(1, 7).Select(i => (long)i), trail.Select(r => r.GetProperty("seq").GetInt64()));
-        Assert.All(trail[2..5], r => Assert.Contains($"Patient/{id}", r.GetProperty("entities").EnumerateArray().Select(e => e.GetString())));
-        Assert.Equal("family=Lovelace", trail[4].GetProperty("query").GetString());
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), trail.Select(r => r.GetProperty("seq").GetInt64()));
+        Assert.All(new[] { trail[2], trail[4], trail[5] }, r => Assert.Contains($"Patient/{id}", r.GetProperty("entities").EnumerateArray().Select(e => e.GetString())));
+        Assert.Contains($"Job/{job}", trail[3].GetProperty("entities").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("family=Lovelace", trail[5].GetProperty("query").GetString());
         Assert.Equal(("client", 201), (trail[2].GetProperty("actor").GetProperty("kind").GetString(), trail[2].GetProperty("status").GetInt32()));
         Assert.Equal(("user", "doctor"), (trail[0].GetProperty("actor").GetProperty("kind").GetString(), trail[0].GetProperty("actor").GetProperty("role").GetString()));
-        Assert.Equal(401, trail[5].GetProperty("status").GetInt32());
-        Assert.StartsWith("bad-credentials", trail[5].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(401, trail[6].GetProperty("status").GetInt32());
+        Assert.StartsWith("bad-credentials", trail[6].GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         var verdict = Assert.Single(await app.Services.GetRequiredService<AuditVerifier>().VerifyAsync(s.Hospital.TenantId, default));
         Assert.True(verdict.IsIntact, verdict.Problem);
