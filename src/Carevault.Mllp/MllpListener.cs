@@ -23,7 +23,7 @@ namespace Carevault.Mllp;
 public sealed class MllpListener : IHostedService, IAsyncDisposable
 {
     private readonly MllpOptions _options;
-    private readonly Func<ReadOnlyMemory<byte>, CancellationToken, Task<ReadOnlyMemory<byte>>> _handler;
+    private readonly Func<ReadOnlyMemory<byte>, EndPoint?, CancellationToken, Task<ReadOnlyMemory<byte>>> _handler;
     private readonly ILogger<MllpListener> _logger;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _slots;
@@ -39,6 +39,16 @@ public sealed class MllpListener : IHostedService, IAsyncDisposable
     public MllpListener(
         MllpOptions options,
         Func<ReadOnlyMemory<byte>, CancellationToken, Task<ReadOnlyMemory<byte>>> handler,
+        ILogger<MllpListener> logger,
+        TimeProvider? clock = null)
+        : this(options, handler is null ? null! : (message, _, ct) => handler(message, ct), logger, clock)
+    {
+    }
+
+    /// <summary>As above, for a handler that also needs the sender's address (e.g. to record where a message came from).</summary>
+    public MllpListener(
+        MllpOptions options,
+        Func<ReadOnlyMemory<byte>, EndPoint?, CancellationToken, Task<ReadOnlyMemory<byte>>> handler,
         ILogger<MllpListener> logger,
         TimeProvider? clock = null)
     {
@@ -240,7 +250,7 @@ public sealed class MllpListener : IHostedService, IAsyncDisposable
             ReadOnlyMemory<byte> reply;
             try
             {
-                reply = await _handler(read.Message, stopping).ConfigureAwait(false);
+                reply = await _handler(read.Message, remote, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

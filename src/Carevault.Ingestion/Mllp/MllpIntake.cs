@@ -72,21 +72,22 @@ internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpI
         public ValueTask DisposeAsync() => _listener?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
-    public async Task<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    public async Task<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> bytes, System.Net.EndPoint? sender, CancellationToken ct)
     {
+        var source = sender is System.Net.IPEndPoint ip ? ip.Address.ToString() : "mllp";
         var client = await clients.FindActiveAsync(options.ClientId, ct)
             ?? throw new InvalidOperationException("The configured MLLP client is not active.");
         var actor = new AuditActor(client.TenantId, client.Id, "client");
         var parsed = Hl7v2Parser.Parse(bytes);
         if (!parsed.IsSuccess)
         {
-            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, 400, "mllp", "mllp", [], "refused: not HL7 v2"), ct);
+            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, 400, source, "mllp", [], "refused: not HL7 v2"), ct);
             return MllpAcknowledgements.Reject(parsed.Error!, clock.GetUtcNow());
         }
         var message = parsed.Value!;
         if (Unsupported(message) is { } unsupported)
         {
-            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, 415, "mllp", "mllp", [], "refused: unsupported message type"), ct);
+            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, 415, source, "mllp", [], "refused: unsupported message type"), ct);
             return MllpAcknowledgements.Reject(message, unsupported, clock.GetUtcNow());
         }
         var caller = new CallerContext(client.TenantId, client.Id, "client", client.Scopes);
@@ -98,11 +99,11 @@ internal sealed class MllpIntake(ReportIntake intake, ClientStore clients, MllpI
             // Permanent refusals are AR (the same message can never be accepted); the rest — a scanner without a verdict,
             // a client without the right — throws, and the listener answers AE so the sender keeps the message.
             var permanent = IsPermanent(error.Kind);
-            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, permanent ? 422 : 503, "mllp", "mllp", [], "refused: " + error.Code), ct);
+            await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, permanent ? 422 : 503, source, "mllp", [], "refused: " + error.Code), ct);
             if (permanent) return MllpAcknowledgements.Reject(message, new Hl7AckError { Code = Hl7AckErrorCode.ApplicationInternalError, Text = $"Refused ({error.Code}): {error.Message}" }, clock.GetUtcNow());
             throw new InvalidOperationException($"The intake refused the message: {error.Code}.");
         }
-        await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, result.Replayed ? 200 : 202, "mllp", "mllp", [$"Job/{result.Job!.Id}"]), ct);
+        await audit.RecordAsync(new AuditEntry(actor, AuditAction.Upload, result.Replayed ? 200 : 202, source, "mllp", [$"Job/{result.Job!.Id}"]), ct);
         return MllpAcknowledgements.Accept(message, clock.GetUtcNow());
     }
 

@@ -59,11 +59,11 @@ public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture
         await using (var db = first.Database.OpenDb())
         await using (var connection = await db.OpenAsync(default))
         {
-            var records = (await connection.QueryAsync<(string ActorId, long Status, string Entities, string UserAgent)>(
-                "SELECT actor_id, status, entities, user_agent FROM audit_records WHERE tenant_id = @tenantId AND action = 'upload' ORDER BY seq",
+            var records = (await connection.QueryAsync<(string ActorId, long Status, string Entities, string UserAgent, string SourceIp)>(
+                "SELECT actor_id, status, entities, user_agent, source_ip FROM audit_records WHERE tenant_id = @tenantId AND action = 'upload' ORDER BY seq",
                 new { tenantId })).ToList();
             Assert.Equal([202L, 415L, 415L, 422L, 422L, 415L], records.Select(r => r.Status));
-            Assert.All(records, r => Assert.Equal((clientId, "mllp"), (r.ActorId, r.UserAgent)));
+            Assert.All(records, r => Assert.Equal((clientId, "mllp", "127.0.0.1"), (r.ActorId, r.UserAgent, r.SourceIp)));
             Assert.Contains($"Job/{job}", records[0].Entities, StringComparison.Ordinal);
         }
 
