@@ -160,9 +160,19 @@ public sealed class PortalJourneyTests(ChromiumFixture chromium)
 
         // Then the right password from a fresh sign-in page. Resubmitting the failed attempt's re-rendered form once did
         // not navigate within 30 s in CI (cause not found); that form's second use is not what this test is about.
+        // Waits for what the person sees (the desk's heading), not for a load event: the two CI failures of this test
+        // timed out in Playwright's load-state wait after the sign-in, which no other test depends on this way.
         await SignInAsync(page, tenant, "nurse", Password);
-        await page.WaitForURLAsync(new Regex("/staff$"), new() { Timeout = 60_000 });
-        Assert.Equal("Staff desk", await page.Locator("h1").InnerTextAsync());
+        var desk = page.GetByRole(AriaRole.Heading, new() { Name = "Staff desk", Level = 1 });
+        try
+        {
+            await desk.WaitForAsync(new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"No staff desk after signing in; at {page.Url} the page says: {await page.Locator("main").InnerTextAsync()}");
+        }
+        Assert.EndsWith("/staff", page.Url, StringComparison.Ordinal);
         await Screenshots.SaveAsync(page, "staff-desk");
         await page.Context.CloseAsync();
     }
