@@ -28,4 +28,17 @@ public static class CarevaultConfiguration
 
     /// <summary>True when a value came from an appsettings file (where secrets must not live).</summary>
     public static bool IsFromFile(IConfigurationProvider provider) => provider is JsonConfigurationProvider;
+
+    /// <summary>
+    /// A list setting: an array section (<c>Key:0</c>, <c>Key:1</c>, or <c>KEY__0</c> in the environment) or one
+    /// <c>;</c>-separated string; empty when unset.
+    /// </summary>
+    public static string[] List(IConfiguration configuration, string key)
+    {
+        var section = configuration.GetSection(key);
+        var list = section.Get<string[]>() ?? [];
+        if (list.Length == 0 && section.Value is { Length: > 0 } joined)
+            list = joined.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return list;
+    }
 }

@@ -46,10 +46,7 @@ public static class MetricsEndpoint
     /// <summary><c>Metrics:AllowedNetworks</c>: CIDR blocks, an array or one <c>;</c>-separated string.</summary>
     public static IPNetwork[] AllowedNetworks(IConfiguration configuration)
     {
-        var section = configuration.GetSection("Metrics:AllowedNetworks");
-        var list = section.Get<string[]>() ?? [];
-        if (list.Length == 0 && section.Value is { Length: > 0 } joined)
-            list = joined.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var list = Configuration.CarevaultConfiguration.List(configuration, "Metrics:AllowedNetworks");
         if (list.Length == 0) list = ["127.0.0.0/8", "::1/128"];
         return [.. list.Select(cidr => IPNetwork.TryParse(cidr, out var network)
             ? network

@@ -1,3 +1,4 @@
+using Carevault.Server.Configuration;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HttpsPolicy;
 
@@ -68,14 +69,7 @@ public static class HttpHardening
     }
 
     /// <summary>Origins from <c>Cors:AllowedOrigins</c>: an array section or one <c>;</c>-separated string.</summary>
-    public static string[] AllowedOrigins(IConfiguration configuration)
-    {
-        var section = configuration.GetSection("Cors:AllowedOrigins");
-        var list = section.Get<string[]>() ?? [];
-        if (list.Length == 0 && section.Value is { Length: > 0 } joined)
-            list = joined.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return list;
-    }
+    public static string[] AllowedOrigins(IConfiguration configuration) => CarevaultConfiguration.List(configuration, "Cors:AllowedOrigins");
 
     /// <summary>The port of the first https:// address in <c>Urls</c>, or null when the server speaks only HTTP.</summary>
     public static int? HttpsPort(IConfiguration configuration)

@@ -1,4 +1,5 @@
 using System.Net;
+using Carevault.Server.Configuration;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace Carevault.Server.Security;
@@ -15,11 +16,7 @@ public static class ProxyHeaders
     /// <summary>The proxies' addresses from <c>Proxy:KnownProxies</c>: an array section or one <c>;</c>-separated string.</summary>
     public static IPAddress[] KnownProxies(IConfiguration configuration)
     {
-        var section = configuration.GetSection("Proxy:KnownProxies");
-        var list = section.Get<string[]>() ?? [];
-        if (list.Length == 0 && section.Value is { Length: > 0 } joined)
-            list = joined.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return list.Select(text => IPAddress.TryParse(text, out var address)
+        return CarevaultConfiguration.List(configuration, "Proxy:KnownProxies").Select(text => IPAddress.TryParse(text, out var address)
             ? address
             : throw new InvalidOperationException($"Proxy:KnownProxies: '{text}' is not an IP address.")).ToArray();
     }
