@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Carevault.Hl7v2;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,8 +11,6 @@ namespace Carevault.Mllp.Tests;
 /// </summary>
 public sealed class NodeHl7ClientTests
 {
-    private static readonly SemaphoreSlim InstallLock = new(1, 1);
-
     [Fact]
     public async Task NodeHl7Client_SendsThreeMessages_ReceivesAnAaForEach()
     {
@@ -53,59 +48,6 @@ public sealed class NodeHl7ClientTests
         return listener;
     }
 
-    private static async Task<List<(string, string)>> SendAsync(MllpListener listener, string[] controlIds, string? caPath)
-    {
-        string folder = await EnsureInstalledAsync();
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList = { Path.Combine(folder, "send.mjs"), listener.LocalEndPoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "2.5.1" },
-            WorkingDirectory = folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (caPath is not null)
-        {
-            start.ArgumentList.Add(caPath);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(controlIds.Select(MllpListenerTests.Oru).ToArray()));
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"node exited with {process.ExitCode}: {await stderr}");
-        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => line.StartsWith('{'))
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Select(e => (e.GetProperty("msa1").GetString()!, e.GetProperty("msa2").GetString()!))];
-    }
-
-    private static async Task<string> EnsureInstalledAsync([CallerFilePath] string source = "")
-    {
-        string folder = Path.Combine(Path.GetDirectoryName(source)!, "node");
-        await InstallLock.WaitAsync();
-        try
-        {
-            if (!File.Exists(Path.Combine(folder, "node_modules", "node-hl7-client", "package.json")))
-            {
-                using Process npm = Process.Start(new ProcessStartInfo("npm")
-                {
-                    ArgumentList = { "ci", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error" },
-                    UseShellExecute = false,
-                }) ?? throw new InvalidOperationException("npm did not start");
-                await npm.WaitForExitAsync();
-                Assert.True(npm.ExitCode == 0, $"npm ci --prefix {folder} failed ({npm.ExitCode})");
-            }
-        }
-        finally
-        {
-            InstallLock.Release();
-        }
-
-        return folder;
-    }
+    private static Task<List<(string Msa1, string Msa2)>> SendAsync(MllpListener listener, string[] controlIds, string? caPath) =>
+        NodeHl7Client.SendAsync(listener.LocalEndPoint!.Port, controlIds.Select(MllpListenerTests.Oru), caPath);
 }

@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using Carevault.Mllp;
+using Carevault.Mllp.Tests;
 using Carevault.Storage;
 using Carevault.TestKit;
 using Dapper;
@@ -18,8 +15,6 @@ namespace Carevault.Api.Tests.Ingestion;
 /// </summary>
 public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture<IngestionApps>
 {
-    static readonly SemaphoreSlim InstallLock = new(1, 1);
-
     static string Oru(string controlId, int observations = 1, string type = "ORU^R01")
     {
         var message = new StringBuilder($"MSH|^~\\&|LAB|RIVERBEND|EHR|HOSP|202611210815||{type}|{controlId}|P|2.5.1\rPID|1||55501^^^HOSP^MR||Okafor^Ada\rOBR|1||ACC1|2345-7^Glucose^LN|||202611210700\r");
@@ -39,7 +34,7 @@ public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture
         });
         var port = mllp.Services.GetRequiredService<Carevault.Ingestion.Mllp.MllpIntake.Service>().LocalEndPoint!.Port;
 
-        var acks = await SendWithNodeClientAsync(port,
+        var acks = await NodeHl7Client.SendAsync(port,
         [
             Oru("ACK-OK-1"),
             Oru("ACK-SIU", type: "SIU^S12"),
@@ -49,7 +44,7 @@ public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture
         ]);
 
         Assert.Equal([("AA", "ACK-OK-1"), ("AR", "ACK-SIU"), ("AR", "ACK-R03"), ("AR", "ACK-BIG"), ("AR", "ACK-OK-1")], acks);
-        var unsupported = await ExchangeAsync(port, Oru("ACK-SIU-RAW", type: "SIU^S12"));
+        var unsupported = await MllpSocket.ExchangeAsync(port, Oru("ACK-SIU-RAW", type: "SIU^S12"));
         Assert.Contains("MSA|AR|ACK-SIU-RAW", unsupported, StringComparison.Ordinal);
         Assert.Matches(@"ERR\|[^\r]*\|200\^Unsupported message type", unsupported);
         var jobs = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/jobs", UriKind.Relative))).RootElement.GetProperty("items");
@@ -74,77 +69,8 @@ public sealed class MllpAcknowledgementTests(IngestionApps apps) : IClassFixture
         });
         var downPort = scannerDown.Services.GetRequiredService<Carevault.Ingestion.Mllp.MllpIntake.Service>().LocalEndPoint!.Port;
 
-        Assert.Equal([("AE", "ACK-DOWN")], await SendWithNodeClientAsync(downPort, [Oru("ACK-DOWN")]));
+        Assert.Equal([("AE", "ACK-DOWN")], await NodeHl7Client.SendAsync(downPort, [Oru("ACK-DOWN")]));
         jobs = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/jobs", UriKind.Relative))).RootElement.GetProperty("items");
         Assert.Equal(1, jobs.GetArrayLength());
-    }
-
-    static async Task<string> ExchangeAsync(int port, string message)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(MllpFraming.Frame(Encoding.UTF8.GetBytes(message)));
-        var buffer = new byte[4096];
-        var received = new List<byte>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!received.Contains(MllpFraming.EndBlock))
-        {
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            if (read == 0) break;
-            received.AddRange(buffer.AsSpan(0, read).ToArray());
-        }
-        return Encoding.UTF8.GetString([.. received]);
-    }
-
-    /// <summary>node-hl7-client 4.0.0 via tests/Carevault.Mllp.Tests/node/send.mjs: one (MSA-1, MSA-2) per ACK.</summary>
-    static async Task<List<(string, string)>> SendWithNodeClientAsync(int port, string[] messages)
-    {
-        var folder = await EnsureInstalledAsync();
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList = { Path.Combine(folder, "send.mjs"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "2.5.1" },
-            WorkingDirectory = folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(messages));
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"node exited with {process.ExitCode}: {await stderr}");
-        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => line.StartsWith('{'))
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Select(e => (e.GetProperty("msa1").GetString()!, e.GetProperty("msa2").GetString()!))];
-    }
-
-    static async Task<string> EnsureInstalledAsync([CallerFilePath] string source = "")
-    {
-        var folder = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", "Carevault.Mllp.Tests", "node"));
-        await InstallLock.WaitAsync();
-        try
-        {
-            if (!File.Exists(Path.Combine(folder, "node_modules", "node-hl7-client", "package.json")))
-            {
-                using var npm = Process.Start(new ProcessStartInfo("npm")
-                {
-                    ArgumentList = { "ci", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error" },
-                    UseShellExecute = false,
-                }) ?? throw new InvalidOperationException("npm did not start");
-                await npm.WaitForExitAsync();
-                Assert.True(npm.ExitCode == 0, $"npm ci --prefix {folder} failed ({npm.ExitCode})");
-            }
-        }
-        finally
-        {
-            InstallLock.Release();
-        }
-        return folder;
     }
 }

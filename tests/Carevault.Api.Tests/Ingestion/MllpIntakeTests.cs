@@ -1,7 +1,4 @@
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
-using Carevault.Mllp;
 using Carevault.Storage;
 using Carevault.TestKit;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,24 +11,6 @@ public sealed class MllpIntakeTests(IngestionApps apps) : IClassFixture<Ingestio
     const string Oru = "MSH|^~\\&|LAB|RIVERBEND|EHR|HOSP|202611210815||ORU^R01|MLLP0001|P|2.5.1\rPID|1||55501^^^HOSP^MR||Okafor^Ada\r"
         + "OBR|1||ACC1|2345-7^Glucose^LN|||202611210700\rOBX|1|NM|2345-7^Glucose^LN||98|mg/dL|70-99|N|||F\r";
 
-    static async Task<string> ExchangeAsync(int port, string message)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(MllpFraming.Frame(Encoding.UTF8.GetBytes(message)));
-        var buffer = new byte[4096];
-        var received = new List<byte>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!received.Contains(MllpFraming.EndBlock))
-        {
-            var read = await stream.ReadAsync(buffer, timeout.Token);
-            if (read == 0) break;
-            received.AddRange(buffer.AsSpan(0, read).ToArray());
-        }
-        return Encoding.UTF8.GetString([.. received]).Trim('\v', '\x1c', '\r');
-    }
-
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Message_IsAcknowledgedAfterItsJobExists_AndAResendFindsTheSameJob(DatabaseProvider provider)
@@ -41,9 +20,9 @@ public sealed class MllpIntakeTests(IngestionApps apps) : IClassFixture<Ingestio
         await using var mllp = IngestionApp.StartBeside(first, new Dictionary<string, string?> { ["Mllp:Port"] = "0", ["Mllp:ClientId"] = clientId });
         var port = mllp.Services.GetRequiredService<Carevault.Ingestion.Mllp.MllpIntake.Service>().LocalEndPoint!.Port;
 
-        var ack = await ExchangeAsync(port, Oru);
-        var resent = await ExchangeAsync(port, Oru);
-        var garbage = await ExchangeAsync(port, "not an HL7 message");
+        var ack = await MllpSocket.ExchangeAsync(port, Oru);
+        var resent = await MllpSocket.ExchangeAsync(port, Oru);
+        var garbage = await MllpSocket.ExchangeAsync(port, "not an HL7 message");
 
         Assert.Contains("MSA|AA|MLLP0001", ack, StringComparison.Ordinal);
         Assert.Contains("MSA|AA|MLLP0001", resent, StringComparison.Ordinal);
