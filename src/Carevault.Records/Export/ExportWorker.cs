@@ -18,7 +18,7 @@ internal sealed class ExportSignal : IDisposable
 /// <summary>
 /// Runs <c>Records:Export:Workers</c> loops in this process, each claiming one due export at a time
 /// (<see cref="ExportJobStore.ClaimAsync"/>) with its own lease owner id, so a killed process' exports are taken over when
-/// their leases run out; between exports, deletes the files of expired, failed and cancelled exports.
+/// their leases run out; when idle, deletes the files of expired, failed and cancelled exports.
 /// </summary>
 internal sealed partial class ExportWorker(ExportJobStore jobs, ExportRunner runner, ExportSignal signal, Storage.Blobs.EncryptedBlobStore blobs, ExportOptions options,
     TimeProvider clock, ILogger<ExportWorker> logger) : BackgroundService
@@ -34,8 +34,9 @@ internal sealed partial class ExportWorker(ExportJobStore jobs, ExportRunner run
             var worked = false;
             try
             {
-                await SweepAsync(stoppingToken);
                 worked = await RunNextAsync(owner, stoppingToken);
+                // Expired files are swept when there is nothing to run, not between exports.
+                if (!worked) await SweepAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
