@@ -16,11 +16,7 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddCarevaultStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(_ => StorageSettings.From(configuration));
-        services.AddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<StorageSettings>();
-            return new Db(settings.Database.Provider, settings.Database.ConnectionString!, settings.Database.SqliteSynchronous, settings.Database.SqliteBusyTimeoutMs);
-        });
+        services.AddSingleton(sp => Db.Open(sp.GetRequiredService<StorageSettings>(), sp.GetRequiredService<MasterKeys>()));
         services.AddSingleton<Migrator>();
         services.AddSingleton(sp => MasterKeys.From(configuration, sp.GetRequiredService<StorageSettings>()));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<StorageSettings>() is { BlobProvider: BlobProvider.S3, S3: { } s3 }
@@ -32,6 +28,7 @@ public static class StorageServiceCollectionExtensions
             var masterKeys = sp.GetRequiredService<MasterKeys>();
             return new EncryptedBlobStore(sp.GetRequiredService<IBlobStore>(), () => masterKeys.Ring);
         });
+        services.AddSingleton<IMasterKeyRewrapper, SqliteKeyFileRewrapper>();
         services.AddSingleton<MasterKeyRotation>();
         return services;
     }

@@ -1,5 +1,7 @@
 using Carevault.Storage;
 using Carevault.Storage.Database;
+using Carevault.Storage.Keys;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Xunit;
 
@@ -61,7 +63,18 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(provider, connectionString, directory, name);
     }
 
-    public Db OpenDb() => new(Provider, ConnectionString);
+    /// <summary>The database as the server opens it with <see cref="Settings"/> (SQLite: under the folder's key file).</summary>
+    public Db OpenDb() => OpenWith(Settings());
+
+    /// <summary>The embedded database of a server's data folder, opened as that server opens it (its key file, its master key).</summary>
+    public static Db OpenDataFolder(string dataDirectory) => OpenWith(new() { ["DataDirectory"] = dataDirectory });
+
+    static Db OpenWith(Dictionary<string, string?> values)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var settings = StorageSettings.From(configuration);
+        return Db.Open(settings, MasterKeys.From(configuration, settings));
+    }
 
     /// <summary>Configuration values that point a Carevault server at this database.</summary>
     public Dictionary<string, string?> Settings() => new()

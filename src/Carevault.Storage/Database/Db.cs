@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Carevault.Storage.Keys;
 using Npgsql;
 
 namespace Carevault.Storage.Database;
@@ -15,7 +16,10 @@ public sealed class Db : IAsyncDisposable
     readonly string _sqlitePragmas;
     int _open;
 
-    public Db(DatabaseProvider provider, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full, int busyTimeoutMs = 10_000)
+    /// <param name="sqliteKey">
+    /// The SQLite database's encryption key (<see cref="SqliteKeyFile"/>); null only for an in-memory database.
+    /// </param>
+    public Db(DatabaseProvider provider, string connectionString, byte[]? sqliteKey, SqliteSynchronous synchronous = SqliteSynchronous.Full, int busyTimeoutMs = 10_000)
     {
         Provider = provider;
         if (provider == DatabaseProvider.Postgres)
@@ -34,12 +38,39 @@ public sealed class Db : IAsyncDisposable
                 Pooling = true,
                 DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
             };
+            var path = SqliteFilePath(connectionString);
+            if (path is not null && sqliteKey is null)
+                throw new ArgumentException("A SQLite database file is always encrypted: pass its key (SqliteKeyFile.Prepare).", nameof(sqliteKey));
+            // The raw key is given once per physical connection (pooled connections keep it).
+            if (sqliteKey is not null) builder.Password = SqliteKeyFile.RawKeyPassword(sqliteKey);
             _sqliteConnectionString = builder.ToString();
-            var dataSource = builder.DataSource;
-            if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:") CreateOwnerOnlyFile(System.IO.Path.GetFullPath(dataSource));
+            SqliteEngine.EnsureLoaded();
+            if (path is not null) CreateOwnerOnlyFile(path);
             var sync = synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
             _sqlitePragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutMs};";
         }
+    }
+
+    /// <summary>
+    /// The database the settings name: PostgreSQL, or the embedded SQLite file encrypted under its key file (created,
+    /// or an older plaintext file converted, on first use).
+    /// </summary>
+    public static Db Open(StorageSettings settings, MasterKeys masterKeys)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var database = settings.Database;
+        byte[]? key = null;
+        if (database.Provider == DatabaseProvider.Sqlite && SqliteFilePath(database.ConnectionString!) is { } path)
+            key = SqliteKeyFile.Prepare(path, masterKeys);
+        return new Db(database.Provider, database.ConnectionString!, key, database.SqliteSynchronous, database.SqliteBusyTimeoutMs);
+    }
+
+    /// <summary>The full path of a SQLite connection string's database file; null for an in-memory database.</summary>
+    public static string? SqliteFilePath(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory) return null;
+        return System.IO.Path.GetFullPath(builder.DataSource);
     }
 
     public DatabaseProvider Provider { get; }

@@ -1,4 +1,5 @@
 using Carevault.Api.Tests.Infrastructure;
+using Carevault.TestKit;
 using Microsoft.Data.Sqlite;
 
 namespace Carevault.Api.Tests.Audit;
@@ -27,9 +28,9 @@ public sealed class AuditCliTests : IDisposable
         Assert.Equal(0, intact.ExitCode);
         Assert.Contains("st-judes: intact, 2 records", intact.Output, StringComparison.Ordinal);
         Assert.Contains("system: intact, 1 records", intact.Output, StringComparison.Ordinal);
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "carevault.db")};Pooling=False"))
+        await using (var db = TestDatabase.OpenDataFolder(_dataDirectory))
+        await using (var connection = await db.OpenAsync(default))
         {
-            await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT action || ' ' || detail || ' ' || actor_kind FROM audit_records WHERE tenant_id = 'st-judes' ORDER BY seq";
             var rows = new List<string>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Carevault.Api.Tests.Infrastructure;
+using Carevault.TestKit;
 using Microsoft.Data.Sqlite;
 
 namespace Carevault.Api.Tests.Cli;
@@ -57,9 +58,9 @@ public sealed partial class CrashTests : IDisposable
             await Task.WhenAll(writers);
         }
 
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "carevault.db")}"))
+        await using (var db = TestDatabase.OpenDataFolder(_dataDirectory))
+        await using (var connection = await db.OpenAsync(default))
         {
-            await connection.OpenAsync();
             await using var check = connection.CreateCommand();
             check.CommandText = "PRAGMA integrity_check";
             Assert.Equal("ok", await check.ExecuteScalarAsync());

@@ -146,8 +146,8 @@ public sealed class FhirImportTests(FhirServers servers) : IClassFixture<FhirSer
             Assert.Contains("line 2: ", load.Output, StringComparison.Ordinal);
             Assert.Contains("Loaded 2 of 3 resources", load.Output, StringComparison.Ordinal);
             Assert.Equal(1, missingTenant.ExitCode);
-            await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "carevault.db")};Pooling=False");
-            await connection.OpenAsync();
+            await using var db = TestDatabase.OpenDataFolder(directory);
+            await using var connection = await db.OpenAsync(default);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT (SELECT COUNT(*) FROM fhir_resources WHERE tenant_id = 'st-loads' AND resource_type = 'Observation') || ' ' ||"
                 + " (SELECT COUNT(*) FROM fhir_idx_reference WHERE tenant_id = 'st-loads' AND param = 'patient' AND target_id IN ('c1', 'c2')) || ' ' ||"

@@ -12,7 +12,7 @@ public sealed class DbTests
     public async Task Open_Sqlite_UsesWalAndTheConfiguredSynchronousLevel(SqliteSynchronous synchronous, long expected)
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        await using var db = new Db(DatabaseProvider.Sqlite, database.ConnectionString, synchronous);
+        await using var db = new Db(DatabaseProvider.Sqlite, database.ConnectionString, new byte[32], synchronous);
 
         await using var connection = await db.OpenAsync(default);
 
@@ -26,7 +26,7 @@ public sealed class DbTests
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var path = Path.Combine(database.Directory, "nested", "carevault.db");
-        await using var db = new Db(DatabaseProvider.Sqlite, $"Data Source={path}");
+        await using var db = new Db(DatabaseProvider.Sqlite, $"Data Source={path}", new byte[32]);
 
         await using var connection = await db.OpenAsync(default);
 
