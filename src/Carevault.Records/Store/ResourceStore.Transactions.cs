@@ -69,12 +69,20 @@ public sealed partial class ResourceStore
     public async Task<RecordResult<IReadOnlyList<WriteResult>>> ExecuteAsync(string tenantId, IReadOnlyList<TransactionWrite> writes,
         IReadOnlyList<ConditionalReference> conditionalReferences, CancellationToken ct, BeforeCommit? beforeCommit = null)
     {
+        return await _db.WriteAsync(async (connection, transaction, ct) =>
+        {
+            // Every early return below is an error, and an error stores nothing.
+            var result = await WriteEntriesAsync(connection, transaction, tenantId, writes, conditionalReferences, beforeCommit, ct);
+            return (result, result.IsSuccess);
+        }, ct);
+    }
+
+    async Task<RecordResult<IReadOnlyList<WriteResult>>> WriteEntriesAsync(DbConnection connection, DbTransaction transaction, string tenantId, IReadOnlyList<TransactionWrite> writes,
+        IReadOnlyList<ConditionalReference> conditionalReferences, BeforeCommit? beforeCommit, CancellationToken ct)
+    {
         var documents = new JsonDocument?[writes.Count];
         try
         {
-            await using var connection = await _db.OpenAsync(ct);
-            // Disposing the transaction without a commit rolls it back: every early return below stores nothing.
-            await using var transaction = await connection.BeginTransactionAsync(ct);
             await LockConditionsAsync(connection, transaction, tenantId, writes, ct);
 
             // 1. Resolve conditions: the id each write ends at, and whether a conditional create matched.
@@ -162,11 +170,7 @@ public sealed partial class ResourceStore
                 results.Add(new WriteResult(result.Value!, write.Method == "DELETE" ? WriteOutcome.Deleted : WriteOutcome.Updated));
             }
             if (beforeCommit is not null && await beforeCommit(connection, transaction, results.Select(r => r.Resource).ToList(), ct) is { } hookError)
-            {
-                await transaction.RollbackAsync(ct);
                 return hookError;
-            }
-            await transaction.CommitAsync(ct);
             return results;
         }
         finally

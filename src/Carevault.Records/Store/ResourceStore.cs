@@ -84,20 +84,16 @@ public sealed partial class ResourceStore
         var stored = new StoredResource(type, id, 1, now, false, ResourceBody.Stamp(document.RootElement, id, 1, now));
         var rows = _indexer.Extract(document.RootElement);
 
-        await using var connection = await _db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO fhir_resources (tenant_id, resource_type, id, version_id, last_updated, deleted, body) VALUES (@tenantId, @type, @id, 1, @now, 0, @body)",
-            new { tenantId, type, id, now, body = stored.Body }, transaction, cancellationToken: ct));
-        await InsertHistoryAsync(connection, transaction, tenantId, stored, ct);
-        await IndexWriter.InsertAsync(connection, transaction, tenantId, type, id, rows, ct);
-        if (beforeCommit is not null && await beforeCommit(connection, transaction, [stored], ct) is { } hookError)
+        return await _db.WriteAsync<RecordResult<StoredResource>>(async (connection, transaction, ct) =>
         {
-            await transaction.RollbackAsync(ct);
-            return hookError;
-        }
-        await transaction.CommitAsync(ct);
-        return stored;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO fhir_resources (tenant_id, resource_type, id, version_id, last_updated, deleted, body) VALUES (@tenantId, @type, @id, 1, @now, 0, @body)",
+                new { tenantId, type, id, now, body = stored.Body }, transaction, cancellationToken: ct));
+            await InsertHistoryAsync(connection, transaction, tenantId, stored, ct);
+            await IndexWriter.InsertAsync(connection, transaction, tenantId, type, id, rows, ct);
+            if (beforeCommit is not null && await beforeCommit(connection, transaction, [stored], ct) is { } hookError) return (hookError, false);
+            return (stored, true);
+        }, ct);
     }
 
     /// <param name="ifMatch">The version the caller last saw (If-Match); null to overwrite whatever is current.</param>
@@ -121,22 +117,16 @@ public sealed partial class ResourceStore
     async Task<RecordResult<StoredResource>> WriteVersionAsync(string tenantId, string type, string id, long? ifMatch, Func<long, long, string>? stamp, IndexRows? rows,
         BeforeCommit? beforeCommit, CancellationToken ct)
     {
-        await using var connection = await _db.OpenAsync(ct);
         for (var attempt = 0; ; attempt++)
         {
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            var (result, lostRace) = await NextVersionAsync(connection, transaction, tenantId, type, id, ifMatch, stamp, rows, ct);
-            if (result.IsSuccess && !lostRace)
+            var (result, lostRace) = await _db.WriteAsync(async (connection, transaction, ct) =>
             {
+                var (result, lostRace) = await NextVersionAsync(connection, transaction, tenantId, type, id, ifMatch, stamp, rows, ct);
+                if (!result.IsSuccess || lostRace) return ((result, lostRace), false);
                 if (beforeCommit is not null && await beforeCommit(connection, transaction, [result.Value!], ct) is { } hookError)
-                {
-                    await transaction.RollbackAsync(ct);
-                    return hookError;
-                }
-                await transaction.CommitAsync(ct);
-                return result;
-            }
-            await transaction.RollbackAsync(ct);
+                    return ((hookError, false), false);
+                return ((result, false), true);
+            }, ct);
             if (lostRace && ifMatch is null && attempt < MaxRetries) continue;
             return result;
         }

@@ -14,6 +14,10 @@ public sealed class Db : IAsyncDisposable
     readonly NpgsqlDataSource? _postgres;
     readonly string? _sqliteConnectionString;
     readonly string _sqlitePragmas;
+    readonly GroupCommit? _groupCommit;
+
+    /// <summary>SQLite transactions committed by the group writer (tests observe batching through it).</summary>
+    internal long GroupCommits;
     int _open;
 
     /// <param name="sqliteKey">
@@ -48,6 +52,7 @@ public sealed class Db : IAsyncDisposable
             if (path is not null) CreateOwnerOnlyFile(path);
             var sync = synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
             _sqlitePragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutMs};";
+            _groupCommit = new GroupCommit(this);
         }
     }
 
@@ -82,6 +87,25 @@ public sealed class Db : IAsyncDisposable
     public int OpenConnections => Volatile.Read(ref _open);
 
     public SqlDialect Dialect => Provider == DatabaseProvider.Postgres ? SqlDialect.Postgres : SqlDialect.Sqlite;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction and keeps its writes when it returns <c>Commit</c> true
+    /// (false, or an exception, undoes them); the value is returned once the writes are durable. On SQLite the work
+    /// joins a group commit (one transaction and one fsync for every unit waiting; each unit in its own savepoint), so
+    /// it must not wait for another write of this database. On PostgreSQL it is a transaction of its own.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<(T Value, bool Commit)>> work, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (_groupCommit is not null) return await _groupCommit.RunAsync(work, ct);
+
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var (value, commit) = await work(connection, transaction, ct);
+        if (commit) await transaction.CommitAsync(ct);
+        else await transaction.RollbackAsync(ct);
+        return value;
+    }
 
     /// <summary>Opens a connection; the caller disposes it (which returns it to the pool).</summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken ct)
@@ -137,5 +161,9 @@ public sealed class Db : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_groupCommit is not null) await _groupCommit.DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
 }
