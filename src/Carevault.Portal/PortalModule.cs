@@ -49,6 +49,8 @@ public static class PortalModule
             ? ActivatorUtilities.CreateInstance<PostgresBroadcastBus>(sp)
             : new InProcessBroadcastBus());
         services.AddSingleton<BloodRequestDesk>();
+        services.AddSingleton<Carevault.Portal.Notifications.PatientNotifications>();
+        services.AddSingleton<Carevault.Portal.Accounts.PatientRegistration>();
         return services;
     }
 

@@ -69,16 +69,26 @@ public sealed class EmailOutbox(Db db, MasterKeys masterKeys, EmailOptions optio
 
     sealed record NotificationRow(string Kind, string Subject, long CreatedAt, long NotBefore, long? SentAt, long Attempts, string? LastError);
 
-    /// <summary>The messages queued for one account, newest first (at most <paramref name="limit"/>), optionally of some kinds only.</summary>
+    /// <summary>The messages of these kinds queued for one account, newest first (at most <paramref name="limit"/>).</summary>
     public async Task<IReadOnlyList<SentNotification>> ForUserAsync(string tenantId, string userId, IReadOnlyCollection<string> kinds, int limit, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(kinds);
+        if (kinds.Count == 0) return [];
+        // One parameter per kind: Dapper would pass a list to Npgsql as an array, which "IN" does not take.
+        var parameters = new DynamicParameters(new { tenantId, userId, limit });
+        var names = new List<string>();
+        foreach (var kind in kinds)
+        {
+            names.Add("@k" + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            parameters.Add(names[^1], kind);
+        }
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<NotificationRow>(new CommandDefinition($"""
             SELECT kind AS Kind, subject AS Subject, created_at AS CreatedAt, not_before AS NotBefore, sent_at AS SentAt, attempts AS Attempts, last_error AS LastError
-            FROM outbox_messages WHERE tenant_id = @tenantId AND user_id = @userId
+            FROM outbox_messages WHERE tenant_id = @tenantId AND user_id = @userId AND kind IN ({string.Join(", ", names)})
             ORDER BY created_at DESC, id DESC LIMIT @limit
-            """, new { tenantId, userId, limit }, cancellationToken: ct));
-        return rows.Where(r => kinds.Count == 0 || kinds.Contains(r.Kind)).Select(r => new SentNotification(r.Kind, r.Subject,
+            """, parameters, cancellationToken: ct));
+        return rows.Select(r => new SentNotification(r.Kind, r.Subject,
             DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
             r.NotBefore > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(r.NotBefore) : null,
             r.SentAt is { } sent ? DateTimeOffset.FromUnixTimeMilliseconds(sent) : null,
