@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 
 namespace Carevault.Portal.Live;
 
@@ -33,7 +34,7 @@ public static class LiveEvents
             .RequireAuthorization(policy => policy.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireClaim("kind", "user"))
             .NotAudited("live notices of the tenant's blood requests (no patient data); what a person then opens or answers is audited by its page");
 
-    static async Task StreamAsync(HttpContext http, IBroadcastBus bus, TimeProvider clock)
+    static async Task StreamAsync(HttpContext http, IBroadcastBus bus, IHostApplicationLifetime host)
     {
         var caller = CallerContext.From(http.User);
         if (caller is null)
@@ -50,7 +51,8 @@ public static class LiveEvents
         http.Response.Headers["X-Accel-Buffering"] = "no";
         await WriteAsync(http, "retry: 3000\n: connected\n\n", ct);
 
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // A stopping server ends its streams at once (the browsers reconnect to another instance) instead of holding shutdown.
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(ct, host.ApplicationStopping);
         lifetime.CancelAfter(MaxLifetime);
         try
         {

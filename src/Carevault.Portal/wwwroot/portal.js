@@ -26,6 +26,9 @@
     const empty = section.querySelector("[data-live-empty]");
     const announce = section.querySelector("[data-live-announce]");
     const source = new EventSource(section.getAttribute("data-live-source"));
+    // Connected (the server subscribes before it answers): tests wait for this; the browser reconnects by itself.
+    source.addEventListener("open", () => section.setAttribute("data-live-state", "open"));
+    source.addEventListener("error", () => section.setAttribute("data-live-state", "reconnecting"));
     source.addEventListener("blood-request", (event) => {
         let notice;
         try { notice = JSON.parse(event.data); } catch { return; }
@@ -36,7 +39,8 @@
                 const item = document.createElement("li");
                 item.dataset.id = notice.id;
                 item.className = notice.urgency === "stat" || notice.urgency === "asap" ? "urgent live-new" : "live-new";
-                item.textContent = notice.text + " (new: reload the page to answer)";
+                // On the requests page the answers are forms that need the page's token: reloading brings them.
+                item.textContent = notice.text + (list.closest("form") ? " (new: reload the page to answer)" : "");
                 list.prepend(item);
             }
             if (announce) announce.textContent = "New blood request: " + notice.text + ".";
