@@ -13,45 +13,6 @@ using static Carevault.Portal.Records.FhirValues;
 
 namespace Carevault.Portal.BloodRequests;
 
-/// <summary>What staff ask for: a blood group, how many units, where (the tenant's Organization or a free-text site), how urgently.</summary>
-public sealed record NewBloodRequest
-{
-    public required BloodGroup Group { get; init; }
-    public required int Units { get; init; }
-    public required Urgency Urgency { get; init; }
-
-    /// <summary>One of the tenant's Organizations (<see cref="BloodRequestDesk.SitesAsync"/>), or null for <see cref="Site"/>.</summary>
-    public string? OrganizationId { get; init; }
-
-    public string? Site { get; init; }
-}
-
-/// <summary>A FHIR request-priority code and how the portal names it.</summary>
-public sealed record Urgency(string Code, string Display)
-{
-    // FHIR R4 ValueSet request-priority: routine | urgent | asap | stat.
-    public static readonly IReadOnlyList<Urgency> All = [new("stat", "Emergency"), new("asap", "As soon as possible"), new("urgent", "Urgent"), new("routine", "Routine")];
-
-    public static Urgency? ByCode(string? code) => All.FirstOrDefault(u => string.Equals(u.Code, code, StringComparison.Ordinal));
-}
-
-/// <summary>An open (or just closed) blood request as the dashboards show it. No patient data.</summary>
-public sealed record BloodRequestView(string Id, BloodGroup Group, int Units, string Site, Urgency Urgency, DateTimeOffset Opened, bool Open)
-{
-    /// <summary>One line for lists, emails and live notices.</summary>
-    public string Summary => $"{Units} unit{(Units == 1 ? "" : "s")} of {Group.Display} blood needed at {Site} ({Urgency.Display.ToLowerInvariant()})";
-}
-
-/// <summary>A donor's "I can donate", as staff see it.</summary>
-public sealed record DonorResponse(string Donor, BloodGroup? Group, DateTimeOffset When);
-
-/// <summary>The outcome of a blood-request step; <see cref="Problem"/> is a message safe to show at the form.</summary>
-public sealed record DeskResult(bool Ok, string? Problem = null, int Status = 200, string? Id = null)
-{
-    public static DeskResult Done(string? id = null) => new(true, Id: id);
-    public static DeskResult Refused(string problem, int status) => new(false, problem, status);
-}
-
 /// <summary>
 /// Emergency blood requests (issue 8 item 6; decision 0021). A request is a FHIR <c>CommunicationRequest</c> (status
 /// active, priority from the urgency, category <see cref="CategorySystem"/>|<see cref="CategoryCode"/>, the group as
@@ -216,108 +177,6 @@ public sealed partial class BloodRequestDesk(ResourceStore store, SearchQueryPar
         return views.OrderByDescending(v => v.Opened).ToList();
     }
 
-    // ---- Donors -----------------------------------------------------------------------------------------------------
-
-    /// <summary>The patient's own recorded blood group (their latest LOINC 882-1 Observation), or null.</summary>
-    public async Task<BloodGroup?> BloodGroupAsync(CallerContext caller, CancellationToken ct)
-    {
-        if (caller is not { Role: Roles.Patient, PatientId: { } patientId }) return null;
-        var latest = await SearchAsync(caller.TenantId, "Observation", [new("code", BloodGroups.LoincSystem + "|" + BloodGroups.AboRhCode), new("subject", "Patient/" + patientId)], ct);
-        return LatestGroups(latest).TryGetValue(patientId, out var group) ? group : null;
-    }
-
-    /// <summary>Records the patient's blood group as a final Observation on their own Patient (a new one each time: the latest counts).</summary>
-    public async Task<DeskResult> RecordBloodGroupAsync(CallerContext caller, BloodGroup group, BeforeCommit? audit, CancellationToken ct)
-    {
-        if (caller is not { Role: Roles.Patient, PatientId: { } patientId })
-            return DeskResult.Refused("Your account is not connected to your health record yet, so your blood group cannot be recorded.", 403);
-        var now = clock.GetUtcNow();
-        var observation = new JsonObject
-        {
-            ["resourceType"] = "Observation",
-            ["status"] = "final",
-            ["category"] = new JsonArray(new JsonObject
-            {
-                ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/observation-category", ["code"] = "laboratory", ["display"] = "Laboratory" }),
-            }),
-            ["code"] = new JsonObject
-            {
-                ["coding"] = new JsonArray(new JsonObject { ["system"] = BloodGroups.LoincSystem, ["code"] = BloodGroups.AboRhCode, ["display"] = BloodGroups.AboRhDisplay }),
-                ["text"] = "Blood group",
-            },
-            ["subject"] = new JsonObject { ["reference"] = "Patient/" + patientId },
-            ["effectiveDateTime"] = Instant(now),
-            ["issued"] = Instant(now),
-            // Reported by the person themselves (a donor card, an earlier test), not measured here.
-            ["performer"] = new JsonArray(new JsonObject { ["reference"] = "Patient/" + patientId }),
-            ["valueCodeableConcept"] = new JsonObject
-            {
-                ["coding"] = new JsonArray(new JsonObject { ["system"] = BloodGroups.SnomedSystem, ["code"] = group.Snomed, ["display"] = group.SnomedDisplay }),
-                ["text"] = group.Display,
-            },
-        };
-        var result = await store.TransactionAsync(caller.TenantId, [new TransactionWrite("POST", "Observation", store.NewId(), Json(observation), null)], ct, audit);
-        if (result.Error is { } error) throw new InvalidOperationException("Storing the blood group failed: " + error.Message);
-        return DeskResult.Done(result.Value![0].Id);
-    }
-
-    /// <summary>The open requests this patient has already answered (request ids).</summary>
-    public async Task<IReadOnlySet<string>> AnsweredAsync(CallerContext caller, CancellationToken ct)
-    {
-        if (caller is not { Role: Roles.Patient, PatientId: { } patientId }) return new HashSet<string>();
-        var answered = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var resource in await SearchAsync(caller.TenantId, "Communication", [new("sender", "Patient/" + patientId), new("category", CategorySystem + "|" + CategoryCode)], ct))
-        {
-            using var document = JsonDocument.Parse(resource.Body);
-            if (document.RootElement.TryGetProperty("basedOn", out var basedOn) && basedOn.ValueKind == JsonValueKind.Array)
-                foreach (var reference in basedOn.EnumerateArray())
-                    if (Text(reference, "reference") is { Length: > 21 } r && r.StartsWith("CommunicationRequest/", StringComparison.Ordinal)) answered.Add(r[21..]);
-        }
-        return answered;
-    }
-
-    /// <summary>
-    /// "I can donate": a completed Communication basedOn the request, sender the patient's own Patient, carrying their
-    /// group (which they share by answering). Only an open request, only with a recorded compatible group; answering
-    /// twice stores one (conditional create).
-    /// </summary>
-    public async Task<DeskResult> RespondAsync(CallerContext caller, string requestId, BeforeCommit? audit, CancellationToken ct)
-    {
-        if (caller is not { Role: Roles.Patient, PatientId: { } patientId })
-            return DeskResult.Refused("Your account is not connected to your health record yet, so you cannot answer.", 403);
-        var (_, view) = await ReadRequestAsync(caller.TenantId, requestId, ct);
-        if (view is not { Open: true }) return DeskResult.Refused("That blood request is closed or was not found.", 404);
-        if (await BloodGroupAsync(caller, ct) is not { } group) return DeskResult.Refused("Record your blood group first, so the team knows you can help.", 409);
-        if (!BloodGroups.CanDonateTo(group, view.Group))
-            return DeskResult.Refused($"Thank you — but {group.Display} blood cannot be given to someone who needs {view.Group.Display}.", 409);
-        var name = await PatientNameAsync(caller.TenantId, patientId, ct) ?? "A donor";
-        var communication = new JsonObject
-        {
-            ["resourceType"] = "Communication",
-            ["status"] = "completed",
-            ["basedOn"] = new JsonArray(new JsonObject { ["reference"] = "CommunicationRequest/" + view.Id }),
-            ["category"] = new JsonArray(new JsonObject
-            {
-                ["coding"] = new JsonArray(new JsonObject { ["system"] = CategorySystem, ["code"] = CategoryCode, ["display"] = "Emergency blood request" }),
-            }),
-            ["sent"] = Instant(clock.GetUtcNow()),
-            ["sender"] = new JsonObject { ["reference"] = "Patient/" + patientId, ["display"] = name },
-            ["reasonCode"] = new JsonArray(new JsonObject
-            {
-                ["coding"] = new JsonArray(new JsonObject { ["system"] = BloodGroups.SnomedSystem, ["code"] = group.Snomed, ["display"] = group.SnomedDisplay }),
-                ["text"] = group.Display,
-            }),
-            ["payload"] = new JsonArray(new JsonObject { ["contentString"] = "I can donate." }),
-        };
-        var write = new TransactionWrite("POST", "Communication", store.NewId(), Json(communication), null)
-        {
-            IfNoneExist = Query("Communication", [new("based-on", "CommunicationRequest/" + view.Id), new("sender", "Patient/" + patientId)]),
-        };
-        var result = await store.TransactionAsync(caller.TenantId, [write], ct, audit);
-        if (result.Error is { } error) throw new InvalidOperationException("Storing the answer failed: " + error.Message);
-        return DeskResult.Done(result.Value![0].Id);
-    }
-
     // ---- Helpers ----------------------------------------------------------------------------------------------------
 
     sealed record LiveNotice(string Action, string Id, string Text, string Urgency);
@@ -337,40 +196,6 @@ public sealed partial class BloodRequestDesk(ResourceStore store, SearchQueryPar
     }
 
     static readonly JsonSerializerOptions LiveJson = new(JsonSerializerDefaults.Web);
-
-    /// <summary>Active patient accounts with an email address whose Patient's latest recorded group can give to <paramref name="recipient"/>.</summary>
-    async Task<IReadOnlyList<User>> EligibleDonorsAsync(string tenantId, BloodGroup recipient, CancellationToken ct)
-    {
-        var groups = LatestGroups(await SearchAsync(tenantId, "Observation", [new("code", BloodGroups.LoincSystem + "|" + BloodGroups.AboRhCode)], ct, SearchQueryParser.MaxCount));
-        if (groups.Count == 0) return [];
-        var donors = new List<User>();
-        foreach (var user in await users.ListAsync(tenantId, 100_000, ct))
-        {
-            if (user is not { Role: Roles.Patient, Status: "active", Email.Length: > 0, FhirUser: { Length: > 8 } fhirUser } || !fhirUser.StartsWith("Patient/", StringComparison.Ordinal)) continue;
-            if (groups.TryGetValue(fhirUser[8..], out var group) && BloodGroups.CanDonateTo(group, recipient)) donors.Add(user);
-            if (donors.Count == MaxDonorsEmailed) break;
-        }
-        return donors;
-    }
-
-    /// <summary>Each Patient's group from their latest final/amended/corrected 882-1 Observation.</summary>
-    static Dictionary<string, BloodGroup> LatestGroups(IEnumerable<StoredResource> observations)
-    {
-        var latest = new Dictionary<string, (DateTimeOffset When, BloodGroup Group)>(StringComparer.Ordinal);
-        foreach (var resource in observations)
-        {
-            using var document = JsonDocument.Parse(resource.Body);
-            var root = document.RootElement;
-            if (Text(root, "status") is not ("final" or "amended" or "corrected")) continue;
-            var subject = root.TryGetProperty("subject", out var s) ? Text(s, "reference") : null;
-            if (subject is not { Length: > 8 } || !subject.StartsWith("Patient/", StringComparison.Ordinal)) continue;
-            if (!root.TryGetProperty("valueCodeableConcept", out var value) || SnomedOf(value) is not { } group) continue;
-            var when = Time(root, "effectiveDateTime") ?? DateTimeOffset.FromUnixTimeMilliseconds(resource.LastUpdated);
-            var patientId = subject[8..];
-            if (!latest.TryGetValue(patientId, out var known) || when >= known.When) latest[patientId] = (when, group);
-        }
-        return latest.ToDictionary(p => p.Key, p => p.Value.Group, StringComparer.Ordinal);
-    }
 
     static BloodGroup? SnomedOf(JsonElement concept)
     {
