@@ -1,9 +1,13 @@
 using Carevault.Identity.Auditing;
 using Carevault.Portal.Appointments;
 using Carevault.Portal.Auditing;
+using Carevault.Portal.BloodRequests;
 using Carevault.Portal.Components;
+using Carevault.Portal.Live;
 using Carevault.Portal.Records;
 using Carevault.Portal.Security;
+using Carevault.Storage;
+using Carevault.Storage.Database;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -41,6 +45,12 @@ public static class PortalModule
         services.AddSingleton<IPortalRecords, PortalRecords>();
         services.AddSingleton<AppointmentBook>();
         services.AddSingleton<Carevault.Portal.CheckIns.CheckIns>();
+        services.AddSingleton<IBroadcastBus>(sp => sp.GetRequiredService<Db>().Provider == DatabaseProvider.Postgres
+            ? ActivatorUtilities.CreateInstance<PostgresBroadcastBus>(sp)
+            : new InProcessBroadcastBus());
+        services.AddSingleton<BloodRequestDesk>();
+        services.AddSingleton<Carevault.Portal.Notifications.PatientNotifications>();
+        services.AddSingleton<Carevault.Portal.Accounts.PatientRegistration>();
         return services;
     }
 
@@ -66,6 +76,7 @@ public static class PortalModule
         app.UseAntiforgery();
         // Component endpoints run no endpoint filters: pages declared [AuditedPage] are recorded around them instead.
         app.UsePageAudit();
+        LiveEvents.Map(app);
         app.MapStaticAssets().AllowAnonymous().NotAudited("the portal's own CSS and script; no data");
         app.MapRazorComponents<App>().Add(endpoint =>
         {

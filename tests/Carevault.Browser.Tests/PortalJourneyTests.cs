@@ -85,7 +85,9 @@ public sealed class PortalJourneyTests(ChromiumFixture chromium)
 
         await page.WaitForURLAsync(new Regex("/my-record$"));
         Assert.Equal("My record", await page.Locator("h1").InnerTextAsync());
-        Assert.True(await page.GetByText("Your record is not connected yet").IsVisibleAsync());
+        // Registration created the account's own (empty) Patient and linked it.
+        Assert.False(await page.GetByText("Your record is not connected yet").IsVisibleAsync());
+        Assert.True(await page.GetByText("No conditions are recorded.").IsVisibleAsync());
         Assert.True(await page.GetByText("No lab results yet.").IsVisibleAsync());
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 360 px");
         await Screenshots.SaveAsync(page, $"patient-my-record-360px-{provider}");

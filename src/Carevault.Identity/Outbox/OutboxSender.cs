@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Carevault.Identity.Outbox;
 
 /// <summary>
-/// Delivers queued email. Each round claims a batch of due messages by moving their <c>next_attempt_at</c> a lease
+/// Delivers queued email. Each round claims a batch of due messages (a message with a <c>not_before</c> time waits for it) by moving their <c>next_attempt_at</c> a lease
 /// ahead and counting the attempt — on PostgreSQL with <c>FOR UPDATE SKIP LOCKED</c>, so several instances share the
 /// queue without sending a message twice; SQLite serialises writers (one process). Sending happens outside any
 /// transaction; then the message is marked sent (body emptied) or rescheduled with a growing delay.
@@ -73,7 +73,7 @@ public sealed partial class OutboxSender(Db db, MasterKeys masterKeys, IEmailSin
             batch = (await connection.QueryAsync<Claimed>(new CommandDefinition($"""
                 UPDATE outbox_messages SET attempts = attempts + 1, next_attempt_at = @leaseUntil
                 WHERE id IN (SELECT id FROM outbox_messages
-                             WHERE sent_at IS NULL AND next_attempt_at <= @now AND attempts < @max
+                             WHERE sent_at IS NULL AND next_attempt_at <= @now AND not_before <= @now AND attempts < @max
                              ORDER BY next_attempt_at LIMIT @batch {skipLocked})
                 RETURNING id AS Id, tenant_id AS TenantId, kind AS Kind, recipient AS Recipient, subject AS Subject, body AS Body,
                           created_at AS CreatedAt, attempts AS Attempts

@@ -31,13 +31,20 @@ public sealed record Availability(DateTimeOffset Start, int Count, int Minutes);
 /// Appointments as FHIR (issue 8 item 4): a doctor's availability is a <c>Schedule</c> (actor: their Practitioner) with
 /// <c>Slot</c>s; booking turns a free Slot busy and creates an <c>Appointment</c> in one store transaction whose
 /// Slot write names the version the booking read (If-Match), so of two bookings of one slot exactly one commits
-/// (decision 0018); the reminder email is queued and the audit record enlisted in that same transaction.
+/// (decision 0018); the confirmation email, a reminder due 24 h ahead (withdrawn on cancellation) and the audit record are
+/// written in that same transaction.
 /// Who may do what is decided here, from the session's <c>fhirUser</c>: a patient books and cancels only for their own
 /// Patient; a doctor publishes and updates only their own Schedule's Slots and Appointments.
 /// </summary>
 public sealed class AppointmentBook(ResourceStore store, SearchQueryParser parser, UserStore users, EmailOutbox outbox, TimeProvider clock)
 {
     public const int MaxSlotsPerPublish = 24;
+
+    /// <summary>The outbox kind of the reminder sent <see cref="ReminderLead"/> before an appointment.</summary>
+    public const string TimedReminderKind = "appointment-reminder-due";
+
+    /// <summary>How long before an appointment its reminder is due.</summary>
+    public static readonly TimeSpan ReminderLead = TimeSpan.FromHours(24);
     const int MaxListed = 200;
 
     /// <summary>The statuses a doctor may set on a booked appointment (FHIR R4 appointmentstatus).</summary>
@@ -188,15 +195,35 @@ public sealed class AppointmentBook(ResourceStore store, SearchQueryParser parse
         {
             if (!string.IsNullOrEmpty(email))
             {
+                var when = start.ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture);
                 await outbox.EnqueueAsync(transaction, new OutgoingEmail
                 {
                     TenantId = caller.TenantId,
                     Kind = "appointment-reminder",
                     Recipient = email,
                     Subject = "Your Carevault appointment",
-                    Body = $"Your appointment with {practitioner.Value.Display} is booked for {start.ToString("dddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture)} UTC.\n"
+                    Body = $"Your appointment with {practitioner.Value.Display} is booked for {when} UTC.\n"
                         + "To cancel it, sign in to Carevault and open Appointments.",
+                    UserId = caller.Subject,
+                    Topic = "Appointment/" + appointmentId,
                 }, token);
+                // The timed reminder, due a day ahead; none when the appointment is sooner than that (the confirmation is enough).
+                var due = start - ReminderLead;
+                if (due > clock.GetUtcNow())
+                {
+                    await outbox.EnqueueAsync(transaction, new OutgoingEmail
+                    {
+                        TenantId = caller.TenantId,
+                        Kind = TimedReminderKind,
+                        Recipient = email,
+                        Subject = "Reminder: your Carevault appointment tomorrow",
+                        Body = $"A reminder: your appointment with {practitioner.Value.Display} is on {when} UTC.\n"
+                            + "If you cannot come, sign in to Carevault and cancel it in Appointments, so someone else can have the time.",
+                        NotBefore = due,
+                        UserId = caller.Subject,
+                        Topic = "Appointment/" + appointmentId,
+                    }, token);
+                }
             }
             return audit is null ? null : await audit(connection, transaction, written, token);
         });
@@ -232,7 +259,12 @@ public sealed class AppointmentBook(ResourceStore store, SearchQueryParser parse
                 writes.Add(new TransactionWrite("PUT", "Slot", current.Id, Json(slotBody), current.VersionId));
             }
         }
-        var result = await store.TransactionAsync(tenantId, writes, ct, audit);
+        var result = await store.TransactionAsync(tenantId, writes, ct, async (connection, transaction, written, token) =>
+        {
+            // A cancelled appointment's reminder, not yet sent, is withdrawn with the cancellation.
+            if (status == "cancelled") await EmailOutbox.WithdrawAsync(transaction, tenantId, TimedReminderKind, "Appointment/" + appointment.Id, token);
+            return audit is null ? null : await audit(connection, transaction, written, token);
+        });
         if (result.Error is { Kind: RecordErrorKind.PreconditionFailed }) return BookingResult.Refused("The appointment changed while you were looking at it. Please check it and try again.");
         return result.IsSuccess ? BookingResult.Done : throw new InvalidOperationException("Changing the appointment failed: " + result.Error!.Message);
     }

@@ -37,6 +37,7 @@ public sealed class TenantIsolationTests
         ["GET /oauth/authorize/"] = "the tenant is the client's; the person signs in to that tenant",
         ["POST /oauth/authorize/"] = "the tenant is the client's; the person signs in to that tenant",
         ["GET /api/me"] = "the caller's own account",
+        ["GET /portal/live"] = "the caller's own tenant's live notices (LiveEventsTests)",
         ["POST /api/auth/login"] = "probed below: another tenant's credentials do not sign in",
         ["POST /api/auth/logout"] = "the caller's own session",
         ["POST /api/auth/password"] = "the caller's own password",
@@ -70,7 +71,7 @@ public sealed class TenantIsolationTests
     /// and the framework's redirect helper hold no data.
     /// </summary>
     static readonly HashSet<string> PortalPages =
-        ["/", "/login", "/register", "/forgot-password", "/reset-password", "/accept-invitation", "/profile", "/not-allowed", "/my-record", "/appointments", "/check-in", "/today", "/staff", "/admin/users", "/_framework/opaque-redirect"];
+        ["/", "/login", "/register", "/forgot-password", "/reset-password", "/accept-invitation", "/profile", "/not-allowed", "/my-record", "/appointments", "/check-in", "/today", "/staff", "/admin/users", "/blood-requests", "/notifications", "/_framework/opaque-redirect"];
 
     static bool IsPortalPageOrFile(string route)
     {
