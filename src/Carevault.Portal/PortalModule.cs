@@ -41,6 +41,10 @@ public static class PortalModule
         services.AddSingleton<IPortalRecords, PortalRecords>();
         services.AddSingleton<AppointmentBook>();
         services.AddSingleton<Carevault.Portal.CheckIns.CheckIns>();
+        services.AddSingleton<Admin.AdminConsole>();
+        services.AddSingleton<Admin.AuditTrailViewer>();
+        services.AddSingleton<Admin.SystemStatus>();
+        services.AddSingleton<Documents.PatientDocuments>();
         return services;
     }
 
@@ -67,6 +71,7 @@ public static class PortalModule
         // Component endpoints run no endpoint filters: pages declared [AuditedPage] are recorded around them instead.
         app.UsePageAudit();
         app.MapStaticAssets().AllowAnonymous().NotAudited("the portal's own CSS and script; no data");
+        Documents.DocumentDownload.Map(app);
         app.MapRazorComponents<App>().Add(endpoint =>
         {
             // Each page declares its audit ([AuditedPage] or [NotAuditedPage]); the architecture test finds any that does not.
