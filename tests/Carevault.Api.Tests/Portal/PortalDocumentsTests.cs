@@ -69,18 +69,18 @@ public sealed partial class PortalDocumentsTests
     {
         await using var app = await IngestionApp.StartAsync(provider);
         var (tenant, _, hospital) = await app.NewHospitalAsync();
-        var mine = await IngestPdfAsync(hospital, "MRN-" + Guid.NewGuid().ToString("N")[..8], "Discharge letter");
-        var theirs = await IngestPdfAsync(hospital, "MRN-" + Guid.NewGuid().ToString("N")[..8], "Psychiatry <report>");
+        var mine = await IngestPdfAsync(hospital, "MRN-" + Guid.NewGuid().ToString("N")[..8], "discharge-letter");
+        var theirs = await IngestPdfAsync(hospital, "MRN-" + Guid.NewGuid().ToString("N")[..8], "psychiatry-report");
         using var me = await PatientAsync(app, tenant, mine.PatientRef);
         using var other = await PatientAsync(app, tenant, theirs.PatientRef);
 
         var (status, html) = await me.GetAsync("/my-documents");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("Discharge letter", html, StringComparison.Ordinal);
+        Assert.Contains("discharge-letter", html, StringComparison.Ordinal);
         Assert.Contains("2 Nov 2026", html, StringComparison.Ordinal);
         Assert.Contains("PDF", html, StringComparison.Ordinal);
         Assert.Contains($"value=\"{mine.JobId}\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("Psychiatry", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("psychiatry", html, StringComparison.Ordinal);
         Assert.DoesNotContain(theirs.JobId, html, StringComparison.Ordinal);
         Assert.DoesNotContain("href=\"/my-documents/original", html, StringComparison.Ordinal); // no ids in links
 
@@ -112,7 +112,7 @@ public sealed partial class PortalDocumentsTests
     {
         await using var app = await IngestionApp.StartAsync(provider);
         var (tenant, _, hospital) = await app.NewHospitalAsync();
-        var mine = await IngestPdfAsync(hospital, "MRN-" + Guid.NewGuid().ToString("N")[..8], "Discharge letter");
+        var mine = await IngestPdfAsync(hospital, "MRN-" + Guid.NewGuid().ToString("N")[..8], "discharge-letter");
         using var me = await PatientAsync(app, tenant, mine.PatientRef);
 
         using var forged = await DownloadAsync(me, mine.JobId, withToken: false);
