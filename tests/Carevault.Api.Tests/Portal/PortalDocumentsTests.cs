@@ -99,8 +99,17 @@ public sealed partial class PortalDocumentsTests
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         using var theirOwn = await DownloadAsync(other, theirs.JobId);
         Assert.Equal(theirs.Original, await theirOwn.Content.ReadAsByteArrayAsync());
+        // Another organisation's patient whose account names the same Patient id finds nothing: jobs are per tenant.
+        var (otherTenant, _, _) = await app.NewHospitalAsync();
+        using var elsewhere = await PatientAsync(app, otherTenant, mine.PatientRef);
+        var (_, elsewhereHtml) = await elsewhere.GetAsync("/my-documents");
+        Assert.DoesNotContain(mine.JobId, elsewhereHtml, StringComparison.Ordinal);
+        using var crossTenant = await DownloadAsync(elsewhere, mine.JobId);
+        Assert.Equal(HttpStatusCode.NotFound, crossTenant.StatusCode);
 
         // Each download is recorded: the patient, the resources and the job; the refused one as a failure.
+        var views = await app.Services.GetRequiredService<AuditReader>().SearchAsync(tenant, new AuditFilter { Action = "search", Entity = mine.PatientRef }, 100, default);
+        Assert.NotEmpty(views); // each view of My documents names the patient whose documents it listed
         var records = await app.Services.GetRequiredService<AuditReader>().SearchAsync(tenant, new AuditFilter { Action = "download" }, 100, default);
         Assert.Contains(records, r => r.Record.Status == 200 && r.Record.Entities.Contains(mine.PatientRef) && r.Record.Entities.Contains("Job/" + mine.JobId));
         Assert.Contains(records, r => r.Record.Status == 404 && r.Record.ActorRole == Roles.Patient);
