@@ -34,6 +34,7 @@ public static class IngestionModule
         services.AddSingleton<JobSignal>();
         services.AddSingleton<IngestionMetrics>();
         services.AddSingleton<ReportIntake>();
+        services.AddSingleton<Originals.ReportOriginals>();
         services.AddSingleton(sp => new ConsentCheck(sp.GetRequiredService<ResourceStore>(), sp.GetRequiredService<SearchQueryParser>()));
         services.AddSingleton<IReportProcessor, FhirReportProcessor>();
         services.TryAddSingleton<ReportMapping>(Mapping.ReportMapper.Map);

@@ -51,6 +51,10 @@ public static class PortalModule
         services.AddSingleton<BloodRequestDesk>();
         services.AddSingleton<Carevault.Portal.Notifications.PatientNotifications>();
         services.AddSingleton<Carevault.Portal.Accounts.PatientRegistration>();
+        services.AddSingleton<Admin.AdminConsole>();
+        services.AddSingleton<Admin.AuditTrailViewer>();
+        services.AddSingleton<Admin.SystemStatus>();
+        services.AddSingleton<Documents.PatientDocuments>();
         return services;
     }
 
@@ -78,6 +82,7 @@ public static class PortalModule
         app.UsePageAudit();
         LiveEvents.Map(app);
         app.MapStaticAssets().AllowAnonymous().NotAudited("the portal's own CSS and script; no data");
+        Documents.DocumentDownload.Map(app);
         app.MapRazorComponents<App>().Add(endpoint =>
         {
             // Each page declares its audit ([AuditedPage] or [NotAuditedPage]); the architecture test finds any that does not.

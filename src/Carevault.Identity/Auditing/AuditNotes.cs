@@ -24,6 +24,12 @@ public sealed class AuditNotes
         internal set => CurrentCall.Value = value;
     }
 
+    /// <summary>
+    /// For audited work that no endpoint filter wraps (portal pages, whose middleware opens the notes): makes
+    /// <paramref name="notes"/> the current call's on this flow, so identity writes commit with its record; null clears it.
+    /// </summary>
+    public static void Use(AuditNotes? notes) => CurrentCall.Value = notes;
+
     /// <summary>Resource references (<c>Patient/123</c>, <c>Patient/123/_history/2</c>) the call touched.</summary>
     public IReadOnlyList<string> Entities => _entities;
 

@@ -151,6 +151,18 @@ public sealed class ClientStore(Db db, TimeProvider clock)
         return row is null ? null : new IssuedClientSecret(ToClient(row), secret);
     }
 
+    /// <summary>
+    /// Replaces an active client's scopes. Tokens already issued keep the scopes they were issued with until they expire
+    /// (at most the client's token lifetime). False when the tenant has no such active client.
+    /// </summary>
+    public async Task<bool> SetScopesAsync(string tenantId, string clientId, ScopeSet scopes, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        return await AuditedWrite.RunAsync(db, async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE clients SET scopes = @scopes WHERE tenant_id = @tenantId AND id = @clientId AND status = 'active'",
+            new { scopes = scopes.ToString(), tenantId, clientId }, transaction, cancellationToken: ct)) > 0, changed => changed, ct);
+    }
+
     /// <summary>Revokes a client: it can obtain no more tokens. False when the tenant has no such client.</summary>
     public async Task<bool> RevokeAsync(string tenantId, string clientId, CancellationToken ct)
     {

@@ -1,19 +1,16 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using Carevault.Identity.Auditing;
 using Carevault.Identity.Authorization;
 using Carevault.Identity.Tenants;
 using Carevault.Ingestion.Intake;
 using Carevault.Ingestion.Jobs;
+using Carevault.Ingestion.Originals;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
-using Carevault.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
 namespace Carevault.Ingestion.Endpoints;
@@ -22,7 +19,7 @@ namespace Carevault.Ingestion.Endpoints;
 /// <c>/api/reports</c>: upload a report file (raw body, or multipart with metadata fields first and one file part),
 /// download its original, list the hospital's reports (optionally one patient's, by identifier or name).
 /// </summary>
-internal static partial class ReportEndpoints
+internal static class ReportEndpoints
 {
     public sealed record ReportItem(string ReportId, JobResponse Job, IReadOnlyList<string> Resources, string Original);
 
@@ -124,7 +121,7 @@ internal static partial class ReportEndpoints
     static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    static async Task<IResult> OriginalAsync(string id, HttpContext http, JobStore jobs, EncryptedBlobStore blobs, ILoggerFactory loggers, CancellationToken ct)
+    static async Task<IResult> OriginalAsync(string id, HttpContext http, JobStore jobs, ReportOriginals originals, CancellationToken ct)
     {
         AuditNotes.Of(http)?.AddEntity($"Job/{id}");
         var caller = IngestionResults.Caller(http);
@@ -134,61 +131,18 @@ internal static partial class ReportEndpoints
         var quarantined = job.Quarantined != 0;
         var access = quarantined ? AccessPolicy.Administer(caller, job.TenantId) : AccessPolicy.Reports(caller, job.TenantId, ReportAction.Read);
         if (IngestionResults.Deny(access) is { } denied) return denied;
-        var stream = await blobs.OpenReadAsync(job.BlobKey, ct);
-        if (stream is null) return IngestionResults.Problem(404, "original-missing", "The original is not in storage.");
         var contentType = quarantined ? "application/octet-stream" : job.ContentType;
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = $"{job.Id}.{Extension(job.Format)}" }.ToString();
         if (http.Request.Headers.Range.Count > 0)
         {
             // Ranges: every chunk read is authenticated by AES-GCM, so a changed byte fails the read; the whole-file
             // SHA-256 is checked on full downloads. ASP.NET Core answers 206 or 416 from the seekable plaintext stream.
-            return TypedResults.Stream(stream, contentType, enableRangeProcessing: true);
+            var ranged = await originals.OpenAsync(http, job, ct);
+            return ranged is null ? Missing() : TypedResults.Stream(ranged, contentType, enableRangeProcessing: true);
         }
-        await using (stream)
-        {
-            http.Response.ContentType = contentType;
-            http.Response.ContentLength = stream.Length;
-            if (!await CopyVerifiedAsync(stream, http.Response.Body, job.Sha256, ct))
-            {
-                LogIntegrityFailure(loggers.CreateLogger(typeof(ReportEndpoints).FullName!), job.Id);
-                // The last chunk is held back, so the client sees a broken transfer rather than a complete wrong file.
-                http.Abort();
-            }
-        }
-        return TypedResults.Empty;
+        return await originals.WriteAsync(http, job, contentType, ct) ? TypedResults.Empty : Missing();
     }
 
-    /// <summary>Copies while hashing, writing each chunk only once the next is read, so the final chunk goes out only if the hash matches.</summary>
-    static async Task<bool> CopyVerifiedAsync(Stream source, Stream destination, string sha256Hex, CancellationToken ct)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var held = ArrayPool<byte>.Shared.Rent(81920);
-        var next = ArrayPool<byte>.Shared.Rent(81920);
-        try
-        {
-            var heldLength = 0;
-            while (true)
-            {
-                var n = await source.ReadAsync(next.AsMemory(0, 81920), ct);
-                if (n == 0) break;
-                if (heldLength > 0) await destination.WriteAsync(held.AsMemory(0, heldLength), ct);
-                hash.AppendData(next, 0, n);
-                (held, next) = (next, held);
-                heldLength = n;
-            }
-            if (!string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), sha256Hex, StringComparison.Ordinal)) return false;
-            if (heldLength > 0) await destination.WriteAsync(held.AsMemory(0, heldLength), ct);
-            return true;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(held, clearArray: true);
-            ArrayPool<byte>.Shared.Return(next, clearArray: true);
-        }
-    }
-
-    static string Extension(string format) => format switch { "hl7v2" => "hl7", "dicom" => "dcm", "pdf" => "pdf", _ => "json" };
+    static ProblemHttpResult Missing() => IngestionResults.Problem(404, "original-missing", "The original is not in storage.");
 
     static async Task<IResult> ListAsync(HttpContext http, JobStore jobs, ResourceStore store, SearchQueryParser parser, string? patient, string? cursor, int? limit, CancellationToken ct)
     {
@@ -222,7 +176,4 @@ internal static partial class ReportEndpoints
         }
         return [.. found];
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Report {JobId}: the stored original does not match its SHA-256; the download was aborted")]
-    static partial void LogIntegrityFailure(ILogger logger, string jobId);
 }

@@ -161,6 +161,14 @@ public sealed class JobStore(Db db)
             """, new { id, owner, code, next, now }, cancellationToken: ct)) == 1;
     }
 
+    /// <summary>One tenant's jobs waiting or running (its share of the queue, for its administrators).</summary>
+    public async Task<long> CountOpenAsync(string tenantId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM ingestion_jobs WHERE tenant_id = @tenantId AND status IN ('pending', 'in-progress')", new { tenantId }, cancellationToken: ct));
+    }
+
     /// <summary>Jobs waiting or running, over all tenants (the queue-depth gauge).</summary>
     public async Task<long> CountOpenAsync(CancellationToken ct)
     {

@@ -82,12 +82,18 @@ public static class PageAudit
         recorder.Begin(http, action, notes);
         try
         {
+            // Stores that take no HttpContext (identity writes: clients, users) find the call here and commit its record with the write.
+            AuditNotes.Use(notes);
             await next(http);
         }
         catch (Exception exception)
         {
             if (!state.Recorded) await recorder.FailAsync(http, state.Action, notes, exception);
             throw;
+        }
+        finally
+        {
+            AuditNotes.Use(null);
         }
         // The page did not record (it redirected, was refused, or is not showing data): record what it answered.
         if (!state.Recorded) await recorder.CompleteAsync(http, state.Action, notes, Results.StatusCode(http.Response.StatusCode));

@@ -16,6 +16,7 @@ public static class PortalPolicies
     public const string Doctor = "portal:doctor";
     public const string Staff = "portal:staff";
     public const string Admin = "portal:admin";
+    public const string Auditor = "portal:auditor";
 
     public static void Add(AuthorizationOptions options)
     {
@@ -25,6 +26,7 @@ public static class PortalPolicies
         options.AddPolicy(Staff, policy => Person(policy).RequireRole(Roles.Staff));
         options.AddPolicy(Admin, policy => Person(policy).RequireAssertion(context =>
             CallerContext.From(context.User) is { } caller && AccessPolicy.Administer(caller, caller.TenantId) == Access.Allowed));
+        options.AddPolicy(Auditor, policy => Person(policy).RequireAssertion(context => Carevault.Portal.Admin.AuditTrailViewer.MayRead(CallerContext.From(context.User))));
     }
 
     static AuthorizationPolicyBuilder Person(AuthorizationPolicyBuilder policy) =>
@@ -37,6 +39,7 @@ public static class PortalPolicies
         Roles.Doctor => "/today",
         Roles.Staff => "/staff",
         Roles.Admin => "/admin/users",
+        Roles.Auditor => "/audit",
         _ => "/profile",
     };
 }
