@@ -41,6 +41,8 @@ public static class PortalModule
         services.AddSingleton<IPortalRecords, PortalRecords>();
         services.AddSingleton<AppointmentBook>();
         services.AddSingleton<Carevault.Portal.CheckIns.CheckIns>();
+        services.AddSingleton<Carevault.Portal.Clinical.ClinicalChart>();
+        services.AddSingleton<Carevault.Portal.Clinical.ChartSelection>();
         return services;
     }
 
