@@ -89,6 +89,8 @@ public sealed class DoctorChartTests(ChromiumFixture chromium)
             """);
         Assert.Empty(unlabelled);
         await Screenshots.SaveAsync(page, "doctor-chart");
+        await page.SetViewportSizeAsync(360, 740);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the chart scrolls sideways at 360 px");
 
         // Dr Berg's note cannot be changed even by a post the page never offers: the server refuses and keeps it.
         var bergNote = (await host.Get<ClinicalChart>().ChartAsync(berg, patient, default))!.Notes.Single(n => n.Body == "Dr Berg's assessment.");

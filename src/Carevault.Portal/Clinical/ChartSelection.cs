@@ -36,8 +36,9 @@ public sealed class ChartSelection(IDataProtectionProvider protection, TimeProvi
         {
             plain = _protector.Unprotect(token);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or FormatException)
         {
+            // Altered, sealed by another key ring, or not base64url at all.
             return null;
         }
         if (plain.Split('\n') is not [var tenant, var user, var patientId, var expires]) return null;

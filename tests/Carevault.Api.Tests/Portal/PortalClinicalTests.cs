@@ -320,6 +320,33 @@ public sealed partial class PortalClinicalTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task ChartChoice_ExpiresAfterItsLifetime_AndAnExpiredOrAlteredChoiceWritesNothing(DatabaseProvider provider)
+    {
+        var clock = new TestClock(new DateTimeOffset(2030, 3, 4, 8, 0, 0, TimeSpan.Zero));
+        await using var app = await CarevaultApp.StartAsync(provider, clock: clock);
+        var clinic = await ClinicAsync(app);
+        using var ada = await clinic.SignInAsync("ada");
+        var chart = await OpenChartAsync(ada, "Alice Able");
+        var altered = new OpenChart(ada, chart.Token[..^2] + (chart.Token.EndsWith("AA", StringComparison.Ordinal) ? "BB" : "AA"), chart.Html);
+
+        var tampered = await altered.PostAsync("note", "Note", new() { ["Note.Text"] = "With an altered choice" });
+        Assert.Equal(HttpStatusCode.BadRequest, altered.Status);
+        Assert.Contains("Choose the patient again", tampered, StringComparison.Ordinal);
+        clock.Advance(Carevault.Portal.Clinical.ChartSelection.Lifetime + TimeSpan.FromMinutes(1));
+        var expired = await chart.PostAsync("note", "Note", new() { ["Note.Text"] = "After two hours" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, chart.Status);
+        Assert.Contains("Choose the patient again", expired, StringComparison.Ordinal);
+        Assert.DoesNotContain("Chart: Alice Able", expired, StringComparison.Ordinal);
+        Assert.Empty(await clinic.SearchAsync("DocumentReference"));
+        // Chosen again, the chart opens and takes the note.
+        var again = await OpenChartAsync(ada, "Alice Able");
+        await again.PostAsync("note", "Note", new() { ["Note.Text"] = "After choosing again" });
+        Assert.Equal("After choosing again", NoteText(Assert.Single(await clinic.SearchAsync("DocumentReference"))));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task ScriptInANote_RendersInert(DatabaseProvider provider)
     {
         await using var app = await CarevaultApp.StartAsync(provider);
@@ -415,6 +442,7 @@ public sealed partial class PortalClinicalTests
         Assert.Contains("Alice Able", await byIdentifier.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var badDate = await ada.SubmitAsync("/patients", "find-patients", new Dictionary<string, string> { ["Search.BirthDate"] = "30/04/1980" });
         Assert.Contains("Enter the birth date as year-month-day", await badDate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
 
         // Paging: 20 of the 22 Zoes, then the rest with the next-page button of the same search; no other tenant's patient.
         using var zoes = await ada.SubmitAsync("/patients", "find-patients", new Dictionary<string, string> { ["Search.Name"] = "zed" });
