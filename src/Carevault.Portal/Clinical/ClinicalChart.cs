@@ -304,7 +304,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
                     body["clinicalStatus"] = Coded("http://terminology.hl7.org/CodeSystem/condition-clinical", edit.Status!);
                     return null;
                 }, audit, ct);
-            default:
+            case EntryKind.Allergy:
                 if (Check(edit.Text, MaxTitleLength, "allergy", field) is { } badAllergy) return Task.FromResult(badAllergy);
                 if (!AllergyStatuses.Contains(edit.Status ?? "")) return Task.FromResult(ClinicalResult.Refused("Choose the allergy's status from the list.", 400, "Edit.Status"));
                 return ChangeOwnAsync(caller, patientId, "AllergyIntolerance", edit.Id, edit.Version, field, body =>
@@ -313,6 +313,8 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
                     body["clinicalStatus"] = Coded("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", edit.Status!);
                     return null;
                 }, audit, ct);
+            default:
+                return Task.FromResult(ClinicalResult.Refused("That change was not understood.", 400, field));
         }
     }
 
