@@ -55,6 +55,8 @@ public static class PortalModule
         services.AddSingleton<Admin.AuditTrailViewer>();
         services.AddSingleton<Admin.SystemStatus>();
         services.AddSingleton<Documents.PatientDocuments>();
+        services.AddSingleton<Carevault.Portal.Clinical.ClinicalChart>();
+        services.AddSingleton<Carevault.Portal.Clinical.ChartSelection>();
         return services;
     }
 

@@ -84,7 +84,7 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser)
         return new RecordEntry(title ?? "Visit", Text(e, "status"), when);
     }
 
-    static LabResult ToLabResult(JsonElement o)
+    internal static LabResult ToLabResult(JsonElement o)
     {
         decimal? value = null, low = null, high = null;
         string? unit = null;
