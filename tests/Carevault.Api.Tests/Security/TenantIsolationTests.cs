@@ -38,6 +38,7 @@ public sealed class TenantIsolationTests
         ["POST /oauth/authorize/"] = "the tenant is the client's; the person signs in to that tenant",
         ["GET /api/me"] = "the caller's own account",
         ["GET /portal/live"] = "the caller's own tenant's live notices (LiveEventsTests)",
+        ["POST /my-documents/original"] = "the caller's own compartment only; another tenant's or patient's key is 404 (PortalDocumentsTests)",
         ["POST /api/auth/login"] = "probed below: another tenant's credentials do not sign in",
         ["POST /api/auth/logout"] = "the caller's own session",
         ["POST /api/auth/password"] = "the caller's own password",
@@ -71,7 +72,9 @@ public sealed class TenantIsolationTests
     /// and the framework's redirect helper hold no data.
     /// </summary>
     static readonly HashSet<string> PortalPages =
-        ["/", "/login", "/register", "/forgot-password", "/reset-password", "/accept-invitation", "/profile", "/not-allowed", "/my-record", "/appointments", "/check-in", "/today", "/staff", "/admin/users", "/blood-requests", "/notifications", "/_framework/opaque-redirect"];
+        ["/", "/login", "/register", "/forgot-password", "/reset-password", "/accept-invitation", "/profile", "/not-allowed", "/my-record", "/appointments", "/check-in", "/today", "/staff", "/admin/users", "/blood-requests", "/notifications",
+         "/my-documents", "/my-medications", "/patients", "/chart", "/admin/clients", "/admin/jobs", "/admin/quarantine", "/admin/health", "/audit",
+         "/_framework/opaque-redirect"];
 
     static bool IsPortalPageOrFile(string route)
     {
