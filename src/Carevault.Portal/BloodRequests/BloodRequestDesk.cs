@@ -244,11 +244,7 @@ public sealed partial class BloodRequestDesk(ResourceStore store, SearchQueryPar
         var read = await store.ReadAsync(tenantId, "Patient", patientId, ct);
         if (read.Value is not { } patient) return null;
         using var document = JsonDocument.Parse(patient.Body);
-        if (!document.RootElement.TryGetProperty("name", out var names) || names.ValueKind != JsonValueKind.Array || names.GetArrayLength() == 0) return null;
-        var name = names[0];
-        if (Text(name, "text") is { } text) return text;
-        var given = name.TryGetProperty("given", out var g) && g.ValueKind == JsonValueKind.Array && g.GetArrayLength() > 0 ? g[0].GetString() : null;
-        return Text(name, "family") is { } family ? (given is null ? family : given + " " + family) : given;
+        return PersonName(document.RootElement);
     }
 
     async Task<IReadOnlyList<StoredResource>> SearchAsync(string tenantId, string type, KeyValuePair<string, string>[] criteria, CancellationToken ct, int count = MaxListed)

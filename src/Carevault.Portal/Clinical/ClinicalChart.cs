@@ -563,15 +563,5 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
         return Text(concept, "text");
     }
 
-    static string? ConceptText(JsonElement root, string property) => root.TryGetProperty(property, out var concept) ? ConceptText(concept) : null;
 
-    static string? ConceptText(JsonElement concept)
-    {
-        if (concept.ValueKind != JsonValueKind.Object) return null;
-        if (Text(concept, "text") is { } text) return text;
-        if (concept.TryGetProperty("coding", out var codings) && codings.ValueKind == JsonValueKind.Array)
-            foreach (var coding in codings.EnumerateArray())
-                if ((Text(coding, "display") ?? Text(coding, "code")) is { } shown) return shown;
-        return null;
-    }
 }

@@ -5,6 +5,7 @@ using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
+using static Carevault.Portal.Records.FhirValues;
 
 namespace Carevault.Portal.Records;
 
@@ -69,10 +70,10 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser)
     }
 
     static RecordEntry ToCondition(JsonElement c) =>
-        new(Concept(c, "code") ?? "Condition", Concept(c, "clinicalStatus"), Date(c, "onsetDateTime") ?? Date(c, "recordedDate"));
+        new(ConceptText(c, "code") ?? "Condition", ConceptText(c, "clinicalStatus"), Time(c, "onsetDateTime") ?? Time(c, "recordedDate"));
 
     static RecordEntry ToAllergy(JsonElement a) =>
-        new(Concept(a, "code") ?? "Allergy", Concept(a, "clinicalStatus") ?? Text(a, "criticality"), Date(a, "recordedDate") ?? Date(a, "onsetDateTime"));
+        new(ConceptText(a, "code") ?? "Allergy", ConceptText(a, "clinicalStatus") ?? Text(a, "criticality"), Time(a, "recordedDate") ?? Time(a, "onsetDateTime"));
 
     static RecordEntry ToEncounter(JsonElement e)
     {
@@ -80,7 +81,7 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser)
             ? ConceptText(types[0])
             : null;
         title ??= e.TryGetProperty("class", out var cls) ? Text(cls, "display") ?? Text(cls, "code") : null;
-        var when = e.TryGetProperty("period", out var period) ? Date(period, "start") : null;
+        var when = e.TryGetProperty("period", out var period) ? Time(period, "start") : null;
         return new RecordEntry(title ?? "Visit", Text(e, "status"), when);
     }
 
@@ -104,13 +105,13 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser)
         var abnormal = flagged is not null ? flagged != "N" : value is { } v && ((low is { } lo && v < lo) || (high is { } hi && v > hi));
         return new LabResult
         {
-            Test = Concept(o, "code") ?? "Result",
+            Test = ConceptText(o, "code") ?? "Result",
             Value = value,
-            ValueText = value is null ? Text(o, "valueString") ?? Concept(o, "valueCodeableConcept") : null,
+            ValueText = value is null ? Text(o, "valueString") ?? ConceptText(o, "valueCodeableConcept") : null,
             Unit = unit,
             Low = low,
             High = high,
-            When = Date(o, "effectiveDateTime") ?? Date(o, "issued"),
+            When = Time(o, "effectiveDateTime") ?? Time(o, "issued"),
             Abnormal = abnormal,
         };
     }
@@ -127,25 +128,6 @@ public sealed class PortalRecords(ResourceStore store, SearchQueryParser parser)
         return null;
     }
 
-    static string? Concept(JsonElement resource, string property) =>
-        resource.TryGetProperty(property, out var concept) ? ConceptText(concept) : null;
-
-    static string? ConceptText(JsonElement concept)
-    {
-        if (concept.ValueKind != JsonValueKind.Object) return null;
-        if (Text(concept, "text") is { } text) return text;
-        if (concept.TryGetProperty("coding", out var codings) && codings.ValueKind == JsonValueKind.Array)
-            foreach (var coding in codings.EnumerateArray())
-                if ((Text(coding, "display") ?? Text(coding, "code")) is { } shown) return shown;
-        return null;
-    }
-
-    static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
     static decimal? Number(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var d) ? d : null;
-
-    static DateTimeOffset? Date(JsonElement element, string property) =>
-        Text(element, property) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null;
 }
