@@ -37,7 +37,7 @@ public sealed class FhirExportTests(FhirExportTests.Servers servers) : IClassFix
         public Task<FhirServer> ExpiringAsync(DatabaseProvider provider) =>
             _expiring.GetOrAdd(provider, p => new Lazy<Task<FhirServer>>(() => FhirServer.StartAsync(p, new Dictionary<string, string?>
             {
-                ["Records:Export:ExpiryMinutes"] = "0.01",
+                ["Records:Export:ExpiryMinutes"] = "0.05", // 3 s: long enough to read the manifest first
                 ["Records:Export:PollIntervalMs"] = "100",
             }))).Value;
 

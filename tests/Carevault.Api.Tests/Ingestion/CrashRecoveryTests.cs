@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Carevault.Api.Tests.Infrastructure;
+using Carevault.TestKit;
+using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Carevault.Api.Tests.Ingestion;
@@ -53,11 +55,25 @@ public sealed partial class CrashRecoveryTests : IDisposable
             }));
             var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            jobId = await IngestionApp.SubmitAsync(http, Encoding.UTF8.GetBytes(LargeTransaction()), "application/fhir+json");
-
-            await IngestionApp.WaitForJobAsync(http, jobId, "in-progress", TimeSpan.FromSeconds(60));
+            // The 202 may come only after the job's commit (the upload's audit record waits for the write lock the job's
+            // transaction holds), so the job is watched in the database while the upload runs: in WAL mode that read
+            // waits for no writer. The server is killed as soon as a worker has claimed the job.
+            var submitted = IngestionApp.SubmitAsync(http, Encoding.UTF8.GetBytes(LargeTransaction()), "application/fhir+json");
+            await using (var db = TestDatabase.OpenDataFolder(_dataDirectory))
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (true)
+                {
+                    await using (var connection = await db.OpenAsync(default))
+                        jobId = (await connection.QueryAsync<string>("SELECT id FROM ingestion_jobs WHERE status = 'in-progress'")).SingleOrDefault() ?? "";
+                    if (jobId.Length > 0) break;
+                    Assert.True(DateTime.UtcNow < deadline && !submitted.IsCompleted, "The job was not seen in progress.");
+                    await Task.Delay(10);
+                }
+            }
             server.Signal(CarevaultProcess.SIGKILL);
             await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            await Record.ExceptionAsync(() => submitted); // its answer may be lost with the server: the job is already stored
         }
         SqliteConnection.ClearAllPools();
 
