@@ -18,14 +18,15 @@ public sealed class LeaseHeartbeatTests
     public async Task LongJob_OutlivesItsLease_IsNeverTakenOver_AndCompletesOnce(DatabaseProvider provider)
     {
         var mapper = new TestMapper();
-        // A 1 s lease renewed every third of it; the mapping takes 3.5 s. Without renewal another loop would claim
-        // the job after 1 s and the job would show a second attempt and a second mapping.
-        var settings = new Dictionary<string, string?> { ["Ingestion:Workers"] = "2", ["Ingestion:LeaseSeconds"] = "1" };
+        // A 2 s lease renewed every third of it; the mapping takes 5 s. Without renewal another loop would claim the
+        // job after 2 s and the job would show a second attempt and a second mapping. (A 1 s lease left a renewal
+        // delayed by the machine's other work too little slack.)
+        var settings = new Dictionary<string, string?> { ["Ingestion:Workers"] = "2", ["Ingestion:LeaseSeconds"] = "2" };
         void Mapper(IServiceCollection services) => services.AddSingleton<ReportMapping>(mapper.Map);
         await using var first = await IngestionApp.StartAsync(provider, settings, Mapper);
         await using var second = provider == DatabaseProvider.Postgres ? IngestionApp.StartBeside(first, settings, Mapper) : null;
         var (_, _, http) = await first.NewHospitalAsync();
-        mapper.Delay = TimeSpan.FromSeconds(3.5);
+        mapper.Delay = TimeSpan.FromSeconds(5);
 
         using var form = new MultipartFormDataContent { { new StringContent("urn:oid:1.2.3|P-LONG"), "patientIdentifier" } };
         var file = new ByteArrayContent(IngestionApp.Utf8(Reports.Hl7));
