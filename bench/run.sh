@@ -15,7 +15,8 @@
 #   --postgres            run the server on a throwaway PostgreSQL cluster (as build.sh does) instead of SQLite
 #   --connections N       concurrent connections of the load generator (default 32)
 #   --duration S          measured seconds per scenario (default 10); --warmup S (default 3)
-#   --scenarios a,b       subset of: health-live,health-ready,token-issue,api-me,fhir-read,fhir-create,fhir-search (default all)
+#   --scenarios a,b       subset of: health-live,health-ready,token-issue,api-me,fhir-read,fhir-create,fhir-search,
+#                         report-upload-1mb,report-upload-10mb,hl7-end-to-end (default all)
 #   --observations N      synthetic Observations bulk-loaded through POST /fhir/$import before the scenarios (default
 #                         1000000; the load's time and rate are reported as the bulk-load figure; 0 skips it, and the
 #                         FHIR scenarios then load 2,000 themselves)

@@ -63,11 +63,7 @@ public sealed class AuditHarness : IAsyncDisposable
 
     public async Task<ChainVerdict> VerifyAsync(string tenant) => Assert.Single(await Verifier.VerifyAsync(tenant, default));
 
-    public async Task ExecuteAsync(string sql, object? parameters = null)
-    {
-        await using var connection = await Db.OpenAsync(default);
-        await connection.ExecuteAsync(sql, parameters);
-    }
+    public Task ExecuteAsync(string sql, object? parameters = null) => Db.ExecuteAsync(sql, parameters, default);
 
     public async ValueTask DisposeAsync()
     {

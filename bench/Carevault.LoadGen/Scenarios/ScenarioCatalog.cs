@@ -15,7 +15,6 @@ public static class ScenarioCatalog
         () => new FhirRead(),
         () => new FhirCreate(),
         () => new FhirSearch(),
-        // Next: FhirRead, FhirCreate, FhirSearch, ReportUpload1Mb/10Mb, Hl7EndToEnd — when those capabilities land.
     ];
 
     public static Scenario? Find(string name) =>

@@ -26,10 +26,8 @@ public sealed partial class AuditRetention(Db db, TimeProvider clock, ILogger<Au
         return purged;
     }
 
-    async Task<long> PurgeTenantAsync(string tenant, long cutoff, CancellationToken ct)
+    Task<long> PurgeTenantAsync(string tenant, long cutoff, CancellationToken ct) => db.WriteAsync<long>(async (connection, transaction, ct) =>
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
         var lockHead = "SELECT last_seq FROM audit_chain_heads WHERE tenant_id = @tenant" + (db.Dialect == SqlDialect.Postgres ? " FOR UPDATE" : "");
         var lastSeq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(lockHead, new { tenant }, transaction, cancellationToken: ct));
         // The chain is dropped as a prefix: up to the record before the first one that is still within the period.
@@ -38,11 +36,7 @@ public sealed partial class AuditRetention(Db db, TimeProvider clock, ILogger<Au
         var purgeTo = (firstKept ?? lastSeq + 1) - 1;
         var anchor = await connection.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(new CommandDefinition(
             "SELECT seq, hash FROM audit_records WHERE tenant_id = @tenant AND seq = @purgeTo", new { tenant, purgeTo }, transaction, cancellationToken: ct));
-        if (anchor is null)
-        {
-            await transaction.RollbackAsync(ct);
-            return 0;
-        }
+        if (anchor is null) return (0L, false);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE audit_chain_heads SET anchor_seq = @Seq, anchor_hash = @Hash WHERE tenant_id = @tenant",
             new { anchor.Value.Seq, anchor.Value.Hash, tenant }, transaction, cancellationToken: ct));
@@ -50,9 +44,8 @@ public sealed partial class AuditRetention(Db db, TimeProvider clock, ILogger<Au
             "DELETE FROM audit_entities WHERE tenant_id = @tenant AND seq <= @purgeTo", new { tenant, purgeTo }, transaction, cancellationToken: ct));
         var deleted = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM audit_records WHERE tenant_id = @tenant AND seq <= @purgeTo", new { tenant, purgeTo }, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
-        return deleted;
-    }
+        return ((long)deleted, true);
+    }, ct);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit retention dropped {Count} records past the retention period")]
     static partial void LogPurged(ILogger logger, long count);

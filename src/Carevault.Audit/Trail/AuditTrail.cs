@@ -67,15 +67,10 @@ public sealed partial class AuditTrail : IAsyncDisposable
         }
     }
 
-    async Task<IReadOnlyList<ChainedAuditRecord>> WriteBatchAsync(IReadOnlyList<AuditRecord> records)
-    {
-        // Not cancellable: the requests waiting on this batch may already have acted.
-        await using var connection = await _db.OpenAsync(CancellationToken.None);
-        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-        var written = await AuditChain.AppendAsync(connection, transaction, _db.Dialect, _keys, records, CancellationToken.None);
-        await transaction.CommitAsync(CancellationToken.None);
-        return written;
-    }
+    // Not cancellable: the requests waiting on this batch may already have acted.
+    Task<IReadOnlyList<ChainedAuditRecord>> WriteBatchAsync(IReadOnlyList<AuditRecord> records) =>
+        _db.WriteAsync(async (connection, transaction, _) =>
+            (await AuditChain.AppendAsync(connection, transaction, _db.Dialect, _keys, records, CancellationToken.None), true), CancellationToken.None);
 
     /// <summary>
     /// Marks where keyed hashing begins on every chain that still ends in unkeyed records (decision 0017), so that an
@@ -93,10 +88,9 @@ public sealed partial class AuditTrail : IAsyncDisposable
         var sealedChains = 0;
         foreach (var tenant in tenants)
         {
-            await using var connection = await _db.OpenAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            if (await AuditChain.SealAsync(connection, transaction, _db.Dialect, _keys, tenant, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct)) sealedChains++;
-            await transaction.CommitAsync(ct);
+            if (await _db.WriteAsync(async (connection, transaction, ct) =>
+                    (await AuditChain.SealAsync(connection, transaction, _db.Dialect, _keys, tenant, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct), true), ct))
+                sealedChains++;
         }
         return sealedChains;
     }

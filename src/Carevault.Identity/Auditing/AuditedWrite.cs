@@ -18,16 +18,13 @@ public static class AuditedWrite
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(changed);
-        await using var connection = await db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var result = await write(connection, transaction);
-        if (!changed(result))
+        var notes = AuditNotes.Current;
+        return await db.WriteAsync(async (connection, transaction, ct) =>
         {
-            await transaction.RollbackAsync(ct);
-            return result;
-        }
-        if (AuditNotes.Current is { } notes) await notes.EnlistAsync(connection, transaction, ct);
-        await transaction.CommitAsync(ct);
-        return result;
+            var result = await write(connection, transaction);
+            if (!changed(result)) return (result, false);
+            if (notes is not null) await notes.EnlistAsync(connection, transaction, ct);
+            return (result, true);
+        }, ct);
     }
 }

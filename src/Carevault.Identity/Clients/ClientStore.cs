@@ -122,11 +122,14 @@ public sealed class ClientStore(Db db, TimeProvider clock)
     internal async Task<bool> TryUseAssertionAsync(string clientId, string jti, DateTimeOffset expiresAt, CancellationToken ct)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM used_client_assertions WHERE expires_at < @now", new { now }, cancellationToken: ct));
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES (@clientId, @jti, @expires) ON CONFLICT (client_id, jti) DO NOTHING",
-            new { clientId, jti, expires = expiresAt.ToUnixTimeMilliseconds() }, cancellationToken: ct)) == 1;
+        return await db.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM used_client_assertions WHERE expires_at < @now", new { now }, transaction, cancellationToken: ct));
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES (@clientId, @jti, @expires) ON CONFLICT (client_id, jti) DO NOTHING",
+                new { clientId, jti, expires = expiresAt.ToUnixTimeMilliseconds() }, transaction, cancellationToken: ct));
+            return (inserted == 1, true);
+        }, ct);
     }
 
     public async Task<IReadOnlyList<Client>> ListAsync(string tenantId, CancellationToken ct)

@@ -66,10 +66,11 @@ public static class RegistrationEndpoint
             }
             else
             {
+                var passwordHash = SignInService.HashPassword(password);
                 await records.CreatePatientAsync(user.TenantId, async (connection, transaction, patientId, token) =>
                 {
                     var linked = user with { FhirUser = "Patient/" + patientId };
-                    if (!await users.InsertAsync(connection, transaction, linked, password, token)) return false;
+                    if (!await users.InsertAsync(connection, transaction, linked, passwordHash, token)) return false;
                     created = linked;
                     return true;
                 }, ct);

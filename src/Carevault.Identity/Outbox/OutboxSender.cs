@@ -66,11 +66,10 @@ public sealed partial class OutboxSender(Db db, MasterKeys masterKeys, IEmailSin
     public async Task<int> SendDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        IReadOnlyList<Claimed> batch;
-        await using (var connection = await db.OpenAsync(ct))
+        var skipLocked = db.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
+        var batch = await db.WriteAsync(async (connection, transaction, ct) =>
         {
-            var skipLocked = db.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
-            batch = (await connection.QueryAsync<Claimed>(new CommandDefinition($"""
+            var claimed = (await connection.QueryAsync<Claimed>(new CommandDefinition($"""
                 UPDATE outbox_messages SET attempts = attempts + 1, next_attempt_at = @leaseUntil
                 WHERE id IN (SELECT id FROM outbox_messages
                              WHERE sent_at IS NULL AND next_attempt_at <= @now AND not_before <= @now AND attempts < @max
@@ -78,8 +77,9 @@ public sealed partial class OutboxSender(Db db, MasterKeys masterKeys, IEmailSin
                 RETURNING id AS Id, tenant_id AS TenantId, kind AS Kind, recipient AS Recipient, subject AS Subject, body AS Body,
                           created_at AS CreatedAt, attempts AS Attempts
                 """, new { leaseUntil = (now + Lease).ToUnixTimeMilliseconds(), now = now.ToUnixTimeMilliseconds(), max = options.MaxAttempts, batch = options.BatchSize },
-                cancellationToken: ct))).ToList();
-        }
+                transaction, cancellationToken: ct))).ToList();
+            return (claimed, true);
+        }, ct);
         foreach (var message in batch) await SendOneAsync(message, ct);
         return batch.Count;
     }
@@ -106,20 +106,17 @@ public sealed partial class OutboxSender(Db db, MasterKeys masterKeys, IEmailSin
         }
 
         var now = clock.GetUtcNow();
-        await using var connection = await db.OpenAsync(ct);
         if (error is null)
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE outbox_messages SET sent_at = @now, last_error = NULL, body = @empty WHERE id = @Id",
-                new { now = now.ToUnixTimeMilliseconds(), empty = Array.Empty<byte>(), message.Id }, cancellationToken: ct));
+            await db.ExecuteAsync("UPDATE outbox_messages SET sent_at = @now, last_error = NULL, body = @empty WHERE id = @Id",
+                new { now = now.ToUnixTimeMilliseconds(), empty = Array.Empty<byte>(), message.Id }, ct);
             LogSent(logger, message.Id, message.Kind, message.Attempts);
             return;
         }
         var attempts = permanent ? options.MaxAttempts : (int)message.Attempts;
         var next = now + RetryDelay((int)message.Attempts);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE outbox_messages SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @Id",
-            new { attempts, next = next.ToUnixTimeMilliseconds(), error, message.Id }, cancellationToken: ct));
+        await db.ExecuteAsync("UPDATE outbox_messages SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @Id",
+            new { attempts, next = next.ToUnixTimeMilliseconds(), error, message.Id }, ct);
         if (attempts >= options.MaxAttempts) LogGaveUp(logger, message.Id, message.Kind, attempts, error);
         else LogFailed(logger, message.Id, message.Kind, attempts, error, next);
     }

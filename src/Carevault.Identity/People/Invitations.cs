@@ -32,41 +32,38 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
         var user = new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "invited", email, fhirUser);
         var token = RandomToken.New();
         var now = clock.GetUtcNow();
-        await using var connection = await db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email, fhir_user)
-            VALUES (@Id, @TenantId, @Username, '!', @Role, @Status, @now, @email, @FhirUser)
-            ON CONFLICT (tenant_id, username) DO NOTHING
-            """, new { user.Id, user.TenantId, user.Username, user.Role, user.Status, now = now.ToUnixTimeMilliseconds(), email, user.FhirUser }, transaction, cancellationToken: ct));
-        if (inserted == 0)
+        var notes = AuditNotes.Current;
+        return await db.WriteAsync<User?>(async (connection, transaction, ct) =>
         {
-            await transaction.RollbackAsync(ct);
-            return null;
-        }
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
-            VALUES (@hash, @tenantId, @userId, @now, @expires)
-            """, new { hash = Tokens.RandomToken.Hash(token), tenantId, userId = user.Id, now = now.ToUnixTimeMilliseconds(), expires = (now + LinkLifetime).ToUnixTimeMilliseconds() },
-            transaction, cancellationToken: ct));
-        await outbox.EnqueueAsync(transaction, new OutgoingEmail
-        {
-            TenantId = tenantId,
-            Kind = "invitation",
-            Recipient = email,
-            Subject = "You are invited to Carevault",
-            Body = $"""
-                You have been invited to Carevault as "{username}" ({role}).
+            var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email, fhir_user)
+                VALUES (@Id, @TenantId, @Username, '!', @Role, @Status, @now, @email, @FhirUser)
+                ON CONFLICT (tenant_id, username) DO NOTHING
+                """, new { user.Id, user.TenantId, user.Username, user.Role, user.Status, now = now.ToUnixTimeMilliseconds(), email, user.FhirUser }, transaction, cancellationToken: ct));
+            if (inserted == 0) return (null, false);
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
+                VALUES (@hash, @tenantId, @userId, @now, @expires)
+                """, new { hash = Tokens.RandomToken.Hash(token), tenantId, userId = user.Id, now = now.ToUnixTimeMilliseconds(), expires = (now + LinkLifetime).ToUnixTimeMilliseconds() },
+                transaction, cancellationToken: ct));
+            await outbox.EnqueueAsync(transaction, new OutgoingEmail
+            {
+                TenantId = tenantId,
+                Kind = "invitation",
+                Recipient = email,
+                Subject = "You are invited to Carevault",
+                Body = $"""
+                    You have been invited to Carevault as "{username}" ({role}).
 
-                To choose your password and activate the account, open this link within {(int)LinkLifetime.TotalDays} days. It works once:
+                    To choose your password and activate the account, open this link within {(int)LinkLifetime.TotalDays} days. It works once:
 
-                {tokens.Issuer}/accept-invitation?token={token}
-                """,
+                    {tokens.Issuer}/accept-invitation?token={token}
+                    """,
+            }, ct);
+            // The invitation commits with its audit record (decision 0012).
+            if (notes is not null) await notes.EnlistAsync(connection, transaction, ct);
+            return (user, true);
         }, ct);
-        // The invitation commits with its audit record (decision 0012).
-        if (AuditNotes.Current is { } notes) await notes.EnlistAsync(connection, transaction, ct);
-        await transaction.CommitAsync(ct);
-        return user;
     }
 
     /// <summary>Activates an invited account with its first password. Null on success, else a reason safe to show.</summary>
@@ -76,27 +73,26 @@ public sealed class Invitations(Db db, EmailOutbox outbox, TokenOptions tokens, 
         if (token.Length is 0 or > 100) return Invalid;
         var hash = Tokens.RandomToken.Hash(token);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await db.OpenAsync(ct);
-        var user = await connection.QuerySingleOrDefaultAsync<(string Id, string Username)>(new CommandDefinition("""
-            SELECT u.id, u.username FROM password_reset_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
-            WHERE t.token_hash = @hash AND t.used_at IS NULL AND t.expires_at > @now AND u.status = 'invited'
-            """, new { hash, now }, cancellationToken: ct));
+        (string Id, string Username) user;
+        await using (var connection = await db.OpenAsync(ct))
+            user = await connection.QuerySingleOrDefaultAsync<(string Id, string Username)>(new CommandDefinition("""
+                SELECT u.id, u.username FROM password_reset_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+                WHERE t.token_hash = @hash AND t.used_at IS NULL AND t.expires_at > @now AND u.status = 'invited'
+                """, new { hash, now }, cancellationToken: ct));
         if (user.Id is null) return Invalid;
         if (PasswordPolicy.Check(password, user.Username) is { } problem) return problem;
 
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var spent = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE password_reset_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
-            new { now, hash }, transaction, cancellationToken: ct));
-        if (spent != 1)
+        var newHash = SignInService.HashPassword(password);
+        return await db.WriteAsync<string?>(async (connection, transaction, ct) =>
         {
-            await transaction.RollbackAsync(ct);
-            return Invalid;
-        }
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET password_hash = @newHash, password_changed_at = @now, status = 'active' WHERE id = @Id AND status = 'invited'",
-            new { newHash = SignInService.HashPassword(password), now, user.Id }, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
-        return null;
+            var spent = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE password_reset_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
+                new { now, hash }, transaction, cancellationToken: ct));
+            if (spent != 1) return (Invalid, false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET password_hash = @newHash, password_changed_at = @now, status = 'active' WHERE id = @Id AND status = 'invited'",
+                new { newHash, now, user.Id }, transaction, cancellationToken: ct));
+            return (null, true);
+        }, ct);
     }
 }

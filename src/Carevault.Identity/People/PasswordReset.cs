@@ -60,13 +60,14 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
 
     async Task QueueIfEligibleAsync(string tenantId, string username, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
         var now = clock.GetUtcNow();
-        var account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
-            SELECT u.id AS Id, u.tenant_id AS TenantId, u.username AS Username, u.email AS Email FROM users u
-            WHERE u.tenant_id = @tenantId AND u.username = @username AND u.status = 'active' AND u.email IS NOT NULL
-              AND (SELECT count(*) FROM password_reset_tokens t WHERE t.user_id = u.id AND t.used_at IS NULL AND t.expires_at > @now) < @max
-            """, new { tenantId, username, now = now.ToUnixTimeMilliseconds(), max = PasswordResetOptions.MaxOutstandingTokens }, cancellationToken: ct));
+        Account? account;
+        await using (var connection = await db.OpenAsync(ct))
+            account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
+                SELECT u.id AS Id, u.tenant_id AS TenantId, u.username AS Username, u.email AS Email FROM users u
+                WHERE u.tenant_id = @tenantId AND u.username = @username AND u.status = 'active' AND u.email IS NOT NULL
+                  AND (SELECT count(*) FROM password_reset_tokens t WHERE t.user_id = u.id AND t.used_at IS NULL AND t.expires_at > @now) < @max
+                """, new { tenantId, username, now = now.ToUnixTimeMilliseconds(), max = PasswordResetOptions.MaxOutstandingTokens }, cancellationToken: ct));
         if (account is null) return;
 
         var token = Tokens.RandomToken.New();
@@ -81,21 +82,23 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
 
             If you did not ask for this, ignore this message: your password stays as it is.
             """;
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
-            VALUES (@hash, @TenantId, @Id, @now, @expires)
-            """, new { hash = Tokens.RandomToken.Hash(token), account.TenantId, account.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
-            transaction, cancellationToken: ct));
-        await outbox.EnqueueAsync(transaction, new OutgoingEmail
+        await db.WriteAsync(async (connection, transaction, ct) =>
         {
-            TenantId = account.TenantId,
-            Kind = "password-reset",
-            Recipient = account.Email!,
-            Subject = "Reset your Carevault password",
-            Body = body,
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO password_reset_tokens (token_hash, tenant_id, user_id, created_at, expires_at)
+                VALUES (@hash, @TenantId, @Id, @now, @expires)
+                """, new { hash = Tokens.RandomToken.Hash(token), account.TenantId, account.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
+                transaction, cancellationToken: ct));
+            await outbox.EnqueueAsync(transaction, new OutgoingEmail
+            {
+                TenantId = account.TenantId,
+                Kind = "password-reset",
+                Recipient = account.Email!,
+                Subject = "Reset your Carevault password",
+                Body = body,
+            }, ct);
+            return (0, true);
         }, ct);
-        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Redeems a reset token. On <see cref="PasswordResetOutcome.WeakPassword"/>, <paramref name="problem"/> says why.</summary>
@@ -106,52 +109,51 @@ public sealed class PasswordReset(Db db, EmailOutbox outbox, TokenOptions tokens
         if (token.Length is 0 or > 100) return (PasswordResetOutcome.InvalidToken, null);
         var hash = Tokens.RandomToken.Hash(token);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await db.OpenAsync(ct);
-        var account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
-            SELECT u.id AS Id, u.tenant_id AS TenantId, u.username AS Username, u.email AS Email
-            FROM password_reset_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
-            WHERE t.token_hash = @hash AND t.used_at IS NULL AND t.expires_at > @now AND u.status = 'active'
-            """, new { hash, now }, cancellationToken: ct));
+        Account? account;
+        await using (var connection = await db.OpenAsync(ct))
+            account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
+                SELECT u.id AS Id, u.tenant_id AS TenantId, u.username AS Username, u.email AS Email
+                FROM password_reset_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+                WHERE t.token_hash = @hash AND t.used_at IS NULL AND t.expires_at > @now AND u.status = 'active'
+                """, new { hash, now }, cancellationToken: ct));
         if (account is null) return (PasswordResetOutcome.InvalidToken, null);
         if (PasswordPolicy.Check(newPassword, account.Username) is { } problem) return (PasswordResetOutcome.WeakPassword, problem);
 
         var newHash = SignInService.HashPassword(newPassword);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        // Spending the token is the compare-and-set: of two racing requests, one updates the row and the other stops.
-        var spent = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE password_reset_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
-            new { now, hash }, transaction, cancellationToken: ct));
-        if (spent != 1)
+        var done = await db.WriteAsync(async (connection, transaction, ct) =>
         {
-            await transaction.RollbackAsync(ct);
-            return (PasswordResetOutcome.InvalidToken, null);
-        }
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE password_reset_tokens SET used_at = @now WHERE user_id = @Id AND used_at IS NULL",
-            new { now, account.Id }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE users SET password_hash = @newHash, password_changed_at = @now, failed_logins = 0, locked_until = 0
-            WHERE tenant_id = @TenantId AND id = @Id
-            """, new { newHash, now, account.TenantId, account.Id }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET revoked_at = @now WHERE user_id = @Id AND revoked_at IS NULL",
-            new { now, account.Id }, transaction, cancellationToken: ct));
-        if (account.Email is not null)
-        {
-            await outbox.EnqueueAsync(transaction, new OutgoingEmail
+            // Spending the token is the compare-and-set: of two racing requests, one updates the row and the other stops.
+            var spent = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE password_reset_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL AND expires_at > @now",
+                new { now, hash }, transaction, cancellationToken: ct));
+            if (spent != 1) return (false, false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE password_reset_tokens SET used_at = @now WHERE user_id = @Id AND used_at IS NULL",
+                new { now, account.Id }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE users SET password_hash = @newHash, password_changed_at = @now, failed_logins = 0, locked_until = 0
+                WHERE tenant_id = @TenantId AND id = @Id
+                """, new { newHash, now, account.TenantId, account.Id }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE sessions SET revoked_at = @now WHERE user_id = @Id AND revoked_at IS NULL",
+                new { now, account.Id }, transaction, cancellationToken: ct));
+            if (account.Email is not null)
             {
-                TenantId = account.TenantId,
-                Kind = "password-changed",
-                Recipient = account.Email,
-                Subject = "Your Carevault password was changed",
-                Body = $"""
-                    The password of the Carevault account "{account.Username}" was changed through a reset link, and every session of the account was signed out.
+                await outbox.EnqueueAsync(transaction, new OutgoingEmail
+                {
+                    TenantId = account.TenantId,
+                    Kind = "password-changed",
+                    Recipient = account.Email,
+                    Subject = "Your Carevault password was changed",
+                    Body = $"""
+                        The password of the Carevault account "{account.Username}" was changed through a reset link, and every session of the account was signed out.
 
-                    If this was not you, contact your administrator at once.
-                    """,
-            }, ct);
-        }
-        await transaction.CommitAsync(ct);
-        return (PasswordResetOutcome.Done, null);
+                        If this was not you, contact your administrator at once.
+                        """,
+                }, ct);
+            }
+            return (true, true);
+        }, ct);
+        return done ? (PasswordResetOutcome.Done, null) : (PasswordResetOutcome.InvalidToken, null);
     }
 }

@@ -27,10 +27,9 @@ public sealed class SecondFactor(Db db, MasterKeys masterKeys, TimeProvider cloc
     {
         var secret = RandomNumberGenerator.GetBytes(20);
         var sealedSecret = await masterKeys.SealAsync(secret, ct);
-        await using var connection = await db.OpenAsync(ct);
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
+        var updated = await db.ExecuteAsync(
             "UPDATE users SET totp_pending_secret = @sealedSecret WHERE tenant_id = @tenantId AND id = @userId AND totp_secret IS NULL",
-            new { sealedSecret, tenantId, userId }, cancellationToken: ct));
+            new { sealedSecret, tenantId, userId }, ct);
         if (updated == 0) return null;
         var encoded = Base32.Encode(secret);
         CryptographicOperations.ZeroMemory(secret);
@@ -43,35 +42,35 @@ public sealed class SecondFactor(Db db, MasterKeys masterKeys, TimeProvider cloc
     /// <summary>Enables the pending secret when <paramref name="code"/> comes from it. False otherwise.</summary>
     public async Task<bool> ConfirmAsync(string tenantId, string userId, string code, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<FactorRow>(new CommandDefinition(
-            "SELECT totp_secret AS Secret, totp_pending_secret AS Pending, totp_last_step AS LastStep FROM users WHERE tenant_id = @tenantId AND id = @userId",
-            new { tenantId, userId }, cancellationToken: ct));
+        FactorRow? row;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            row = await connection.QuerySingleOrDefaultAsync<FactorRow>(new CommandDefinition(
+                "SELECT totp_secret AS Secret, totp_pending_secret AS Pending, totp_last_step AS LastStep FROM users WHERE tenant_id = @tenantId AND id = @userId",
+                new { tenantId, userId }, cancellationToken: ct));
+        }
         if (row is not { Secret: null, Pending: { } pending }) return false;
         var secret = await masterKeys.UnsealAsync(pending, ct);
         var step = Totp.Verify(secret, code, clock.GetUtcNow(), row.LastStep);
         CryptographicOperations.ZeroMemory(secret);
         if (step is null) return false;
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        return await db.ExecuteAsync("""
             UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = @step
             WHERE tenant_id = @tenantId AND id = @userId AND totp_secret IS NULL AND totp_pending_secret = @pending AND totp_last_step < @step
-            """, new { step, tenantId, userId, pending }, cancellationToken: ct)) == 1;
+            """, new { step, tenantId, userId, pending }, ct) == 1;
     }
 
     /// <summary>
     /// The sign-in check for a user with the factor enabled: true when <paramref name="code"/> is current and unused,
     /// in which case its step is recorded. A missing code is simply a wrong one.
     /// </summary>
-    public async Task<bool> VerifyAsync(DbConnection connection, string userId, byte[] sealedSecret, long lastUsedStep, string? code, CancellationToken ct)
+    public async Task<bool> VerifyAsync(string userId, byte[] sealedSecret, long lastUsedStep, string? code, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(connection);
         if (string.IsNullOrEmpty(code)) return false;
         var secret = await masterKeys.UnsealAsync(sealedSecret, ct);
         var step = Totp.Verify(secret, code, clock.GetUtcNow(), lastUsedStep);
         CryptographicOperations.ZeroMemory(secret);
         if (step is null) return false;
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET totp_last_step = @step WHERE id = @userId AND totp_last_step < @step",
-            new { step, userId }, cancellationToken: ct)) == 1;
+        return await db.ExecuteAsync("UPDATE users SET totp_last_step = @step WHERE id = @userId AND totp_last_step < @step", new { step, userId }, ct) == 1;
     }
 }

@@ -39,12 +39,15 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
     /// </summary>
     public async Task<(NewSession? Session, string? Failure)> AttemptAsync(string tenantId, string username, string password, string? totpCode, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var user = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition("""
-            SELECT id AS Id, tenant_id AS TenantId, username AS Username, password_hash AS PasswordHash, role AS Role, status AS Status,
-                   failed_logins AS FailedLogins, locked_until AS LockedUntil, totp_secret AS TotpSecret, totp_last_step AS TotpLastStep
-            FROM users WHERE tenant_id = @tenantId AND username = @username
-            """, new { tenantId, username }, cancellationToken: ct));
+        UserRow? user;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            user = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition("""
+                SELECT id AS Id, tenant_id AS TenantId, username AS Username, password_hash AS PasswordHash, role AS Role, status AS Status,
+                       failed_logins AS FailedLogins, locked_until AS LockedUntil, totp_secret AS TotpSecret, totp_last_step AS TotpLastStep
+                FROM users WHERE tenant_id = @tenantId AND username = @username
+                """, new { tenantId, username }, cancellationToken: ct));
+        }
         var now = clock.GetUtcNow();
         var usable = user is not null && user.Status == "active" && user.LockedUntil <= now.ToUnixTimeMilliseconds();
         var verdict = Hasher.VerifyHashedPassword(null!, usable ? user!.PasswordHash : DummyHash, password);
@@ -52,28 +55,28 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
 
         // A missing or wrong second-factor code is a failed sign-in like a wrong password: same answer, same lockout.
         if (verdict == PasswordVerificationResult.Failed
-            || (user!.TotpSecret is { } totpSecret && !await secondFactor.VerifyAsync(connection, user.Id, totpSecret, user.TotpLastStep, totpCode, ct)))
+            || (user!.TotpSecret is { } totpSecret && !await secondFactor.VerifyAsync(user.Id, totpSecret, user.TotpLastStep, totpCode, ct)))
         {
             var failures = (int)user!.FailedLogins + 1;
             var lockedUntil = Lockout.DelayAfter(failures) is { } delay && delay > TimeSpan.Zero ? (now + delay).ToUnixTimeMilliseconds() : 0;
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE users SET failed_logins = @failures, locked_until = @lockedUntil WHERE id = @Id",
-                new { failures, lockedUntil, user.Id }, cancellationToken: ct));
+            await db.ExecuteAsync("UPDATE users SET failed_logins = @failures, locked_until = @lockedUntil WHERE id = @Id", new { failures, lockedUntil, user.Id }, ct);
             return (null, lockedUntil > 0 ? "lockout" : "bad-credentials");
         }
 
         var token = Tokens.RandomToken.New();
         var expires = now + SessionLifetime;
-        await using var transaction = await connection.BeginTransactionAsync(ct);
         var newHash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? HashPassword(password) : user!.PasswordHash;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET failed_logins = 0, locked_until = 0, password_hash = @newHash WHERE id = @Id",
-            new { newHash, user!.Id }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) VALUES (@hash, @TenantId, @Id, @now, @expires)",
-            new { hash = Tokens.RandomToken.Hash(token), user.TenantId, user.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
-            transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
+        await db.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET failed_logins = 0, locked_until = 0, password_hash = @newHash WHERE id = @Id",
+                new { newHash, user!.Id }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) VALUES (@hash, @TenantId, @Id, @now, @expires)",
+                new { hash = Tokens.RandomToken.Hash(token), user.TenantId, user.Id, now = now.ToUnixTimeMilliseconds(), expires = expires.ToUnixTimeMilliseconds() },
+                transaction, cancellationToken: ct));
+            return (0, true);
+        }, ct);
         return (new NewSession(token, new SignedInUser(user.TenantId, user.Id, user.Username, user.Role), expires), null);
     }
 
@@ -91,10 +94,8 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
 
     public async Task SignOutAsync(string token, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET revoked_at = @now WHERE token_hash = @hash AND revoked_at IS NULL",
-            new { hash = Tokens.RandomToken.Hash(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+        await db.ExecuteAsync("UPDATE sessions SET revoked_at = @now WHERE token_hash = @hash AND revoked_at IS NULL",
+            new { hash = Tokens.RandomToken.Hash(token), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, ct);
     }
 
     /// <summary>
@@ -104,20 +105,26 @@ public sealed class SignInService(Db db, TimeProvider clock, SecondFactor second
     public async Task<string?> ChangePasswordAsync(SignedInUser user, string currentPassword, string newPassword, string keepSessionToken, CancellationToken ct)
     {
         if (PasswordPolicy.Check(newPassword, user.Username) is { } problem) return problem;
-        await using var connection = await db.OpenAsync(ct);
-        var hash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT password_hash FROM users WHERE tenant_id = @TenantId AND id = @UserId", new { user.TenantId, user.UserId }, cancellationToken: ct));
+        string? hash;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            hash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                "SELECT password_hash FROM users WHERE tenant_id = @TenantId AND id = @UserId", new { user.TenantId, user.UserId }, cancellationToken: ct));
+        }
         if (hash is null || Hasher.VerifyHashedPassword(null!, hash, currentPassword) == PasswordVerificationResult.Failed)
             return "The current password is not correct.";
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET password_hash = @newHash, password_changed_at = @now WHERE tenant_id = @TenantId AND id = @UserId",
-            new { newHash = HashPassword(newPassword), now, user.TenantId, user.UserId }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET revoked_at = @now WHERE user_id = @UserId AND revoked_at IS NULL AND token_hash <> @keep",
-            new { now, user.UserId, keep = Tokens.RandomToken.Hash(keepSessionToken) }, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
+        var newHash = HashPassword(newPassword);
+        await db.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET password_hash = @newHash, password_changed_at = @now WHERE tenant_id = @TenantId AND id = @UserId",
+                new { newHash, now, user.TenantId, user.UserId }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE sessions SET revoked_at = @now WHERE user_id = @UserId AND revoked_at IS NULL AND token_hash <> @keep",
+                new { now, user.UserId, keep = Tokens.RandomToken.Hash(keepSessionToken) }, transaction, cancellationToken: ct));
+            return (0, true);
+        }, ct);
         return null;
     }
 }

@@ -23,7 +23,8 @@ public sealed class UserStore(Db db, TimeProvider clock)
     public async Task<User?> CreateAsync(string tenantId, string username, string password, string role, string? email, string? fhirUser, CancellationToken ct)
     {
         var user = NewUser(tenantId, username, password, role, email, fhirUser);
-        return await AuditedWrite.RunAsync(db, (connection, transaction) => InsertAsync(connection, transaction, user, password, ct), inserted => inserted, ct) ? user : null;
+        var passwordHash = SignInService.HashPassword(password);
+        return await AuditedWrite.RunAsync(db, (connection, transaction) => InsertAsync(connection, transaction, user, passwordHash, ct), inserted => inserted, ct) ? user : null;
     }
 
     /// <summary>Checks every field (throwing <see cref="ArgumentException"/>) and returns the account to insert.</summary>
@@ -38,8 +39,11 @@ public sealed class UserStore(Db db, TimeProvider clock)
         return new User(Guid.CreateVersion7().ToString("N"), tenantId, username, role, "active", email, fhirUser);
     }
 
-    /// <summary>Inserts a user from <see cref="NewUser"/>, inside <paramref name="transaction"/> when given; false when the username is taken.</summary>
-    public async Task<bool> InsertAsync(DbConnection connection, DbTransaction? transaction, User user, string password, CancellationToken ct)
+    /// <summary>
+    /// Inserts a user from <see cref="NewUser"/> inside <paramref name="transaction"/>; false when the username is taken.
+    /// The password is hashed beforehand (<see cref="SignInService.HashPassword"/>): hashing is slow, and the write lock is held here.
+    /// </summary>
+    public async Task<bool> InsertAsync(DbConnection connection, DbTransaction transaction, User user, string passwordHash, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(user);
@@ -47,7 +51,7 @@ public sealed class UserStore(Db db, TimeProvider clock)
             INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at, email, fhir_user)
             VALUES (@Id, @TenantId, @Username, @hash, @Role, @Status, @now, @Email, @FhirUser)
             ON CONFLICT (tenant_id, username) DO NOTHING
-            """, new { user.Id, user.TenantId, user.Username, hash = SignInService.HashPassword(password), user.Role, user.Status, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), user.Email, user.FhirUser },
+            """, new { user.Id, user.TenantId, user.Username, hash = passwordHash, user.Role, user.Status, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), user.Email, user.FhirUser },
             transaction, cancellationToken: ct)) > 0;
     }
 

@@ -23,15 +23,14 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
     public async Task<string> IssueCodeAsync(Client client, string userId, string redirectUri, ScopeSet scopes, string codeChallenge, CancellationToken ct)
     {
         var code = RandomToken.New();
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("""
+        await db.ExecuteAsync("""
             INSERT INTO authorization_codes (code_hash, client_id, tenant_id, user_id, redirect_uri, scopes, code_challenge, expires_at)
             VALUES (@hash, @clientId, @tenantId, @userId, @redirectUri, @scopes, @codeChallenge, @expires)
             """, new
             {
                 hash = RandomToken.Hash(code), clientId = client.Id, tenantId = client.TenantId, userId, redirectUri, scopes = scopes.ToString(), codeChallenge,
                 expires = (clock.GetUtcNow() + CodeLifetime).ToUnixTimeMilliseconds(),
-            }, cancellationToken: ct));
+            }, ct);
         return code;
     }
 
@@ -42,17 +41,18 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
         if (code.Length is 0 or > 100 || codeVerifier.Length is < 43 or > 128 || codeVerifier.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~')))
             return null;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<(string ClientId, string TenantId, string UserId, string RedirectUri, string Scopes, string CodeChallenge, string Role, string? FhirUser)>(new CommandDefinition("""
-            SELECT c.client_id, c.tenant_id, c.user_id, c.redirect_uri, c.scopes, c.code_challenge, u.role, u.fhir_user
-            FROM authorization_codes c JOIN users u ON u.id = c.user_id AND u.tenant_id = c.tenant_id AND u.status = 'active'
-            WHERE c.code_hash = @hash AND c.used_at IS NULL AND c.expires_at > @now
-            """, new { hash = RandomToken.Hash(code), now }, transaction, cancellationToken: ct));
-        // The code is spent whatever happens next: a code presented with a wrong verifier is not retried.
-        var spent = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE authorization_codes SET used_at = @now WHERE code_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(code) }, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
+        var (row, spent) = await db.WriteAsync(async (connection, transaction, ct) =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<(string ClientId, string TenantId, string UserId, string RedirectUri, string Scopes, string CodeChallenge, string Role, string? FhirUser)>(new CommandDefinition("""
+                SELECT c.client_id, c.tenant_id, c.user_id, c.redirect_uri, c.scopes, c.code_challenge, u.role, u.fhir_user
+                FROM authorization_codes c JOIN users u ON u.id = c.user_id AND u.tenant_id = c.tenant_id AND u.status = 'active'
+                WHERE c.code_hash = @hash AND c.used_at IS NULL AND c.expires_at > @now
+                """, new { hash = RandomToken.Hash(code), now }, transaction, cancellationToken: ct));
+            // The code is spent whatever happens next: a code presented with a wrong verifier is not retried.
+            var spent = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE authorization_codes SET used_at = @now WHERE code_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(code) }, transaction, cancellationToken: ct));
+            return ((row, spent), true);
+        }, ct);
         if (row.ClientId is null || spent != 1 || row.ClientId != client.Id || row.RedirectUri != redirectUri) return null;
         var challenge = System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(codeVerifier)));
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(challenge), Encoding.ASCII.GetBytes(row.CodeChallenge))) return null;
@@ -61,8 +61,8 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
 
     public async Task<string> IssueRefreshTokenAsync(Client client, GrantedAccess access, string? familyId, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await InsertRefreshAsync(connection, null, client, access, familyId ?? Guid.CreateVersion7().ToString("N"), ct);
+        return await db.WriteAsync(async (connection, transaction, ct) =>
+            (await InsertRefreshAsync(connection, transaction, client, access, familyId ?? Guid.CreateVersion7().ToString("N"), ct), true), ct);
     }
 
     /// <summary>
@@ -77,29 +77,28 @@ public sealed class AuthorizationGrants(Db db, TimeProvider clock)
     {
         if (token.Length is 0 or > 100) return (null, false);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<(string FamilyId, string ClientId, string TenantId, string UserId, string Scopes, long ExpiresAt, long? UsedAt, long? RevokedAt, string Role, string? FhirUser)>(new CommandDefinition("""
-            SELECT r.family_id, r.client_id, r.tenant_id, r.user_id, r.scopes, r.expires_at, r.used_at, r.revoked_at, u.role, u.fhir_user
-            FROM refresh_tokens r JOIN users u ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.status = 'active'
-            WHERE r.token_hash = @hash
-            """, new { hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
-        if (row.FamilyId is null || row.ClientId != client.Id) return (null, false);
-        if (row.UsedAt is not null)
+        return await db.WriteAsync<((GrantedAccess Access, string RefreshToken)? Rotated, bool Reused)>(async (connection, transaction, ct) =>
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE refresh_tokens SET revoked_at = @now WHERE family_id = @FamilyId AND revoked_at IS NULL", new { now, row.FamilyId }, transaction, cancellationToken: ct));
-            await transaction.CommitAsync(ct);
-            return (null, true);
-        }
-        if (row.RevokedAt is not null || row.ExpiresAt <= now || !ScopeSet.TryParse(row.Scopes, out var scopes)) return (null, false);
-        var spent = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
-        if (spent != 1) return (null, false);
-        var access = new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes, row.FhirUser);
-        var next = await InsertRefreshAsync(connection, transaction, client, access, row.FamilyId, ct);
-        await transaction.CommitAsync(ct);
-        return ((access, next), false);
+            var row = await connection.QuerySingleOrDefaultAsync<(string FamilyId, string ClientId, string TenantId, string UserId, string Scopes, long ExpiresAt, long? UsedAt, long? RevokedAt, string Role, string? FhirUser)>(new CommandDefinition("""
+                SELECT r.family_id, r.client_id, r.tenant_id, r.user_id, r.scopes, r.expires_at, r.used_at, r.revoked_at, u.role, u.fhir_user
+                FROM refresh_tokens r JOIN users u ON u.id = r.user_id AND u.tenant_id = r.tenant_id AND u.status = 'active'
+                WHERE r.token_hash = @hash
+                """, new { hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
+            if (row.FamilyId is null || row.ClientId != client.Id) return ((null, false), false);
+            if (row.UsedAt is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE refresh_tokens SET revoked_at = @now WHERE family_id = @FamilyId AND revoked_at IS NULL", new { now, row.FamilyId }, transaction, cancellationToken: ct));
+                return ((null, true), true);
+            }
+            if (row.RevokedAt is not null || row.ExpiresAt <= now || !ScopeSet.TryParse(row.Scopes, out var scopes)) return ((null, false), false);
+            var spent = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL", new { now, hash = RandomToken.Hash(token) }, transaction, cancellationToken: ct));
+            if (spent != 1) return ((null, false), false);
+            var access = new GrantedAccess(row.TenantId, row.UserId, row.Role, scopes, row.FhirUser);
+            var next = await InsertRefreshAsync(connection, transaction, client, access, row.FamilyId, ct);
+            return (((access, next), false), true);
+        }, ct);
     }
 
     async Task<string> InsertRefreshAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, Client client, GrantedAccess access, string familyId, CancellationToken ct)

@@ -26,13 +26,14 @@ public sealed class RevocationList(Db db, TimeProvider clock) : IDisposable
     public async Task RevokeAsync(string tenantId, string jti, DateTimeOffset expiresAt, CancellationToken ct)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await using (var connection = await db.OpenAsync(ct))
+        await db.WriteAsync(async (connection, transaction, ct) =>
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO revoked_tokens (jti, tenant_id, expires_at, revoked_at) VALUES (@jti, @tenantId, @expires, @now) ON CONFLICT (jti) DO NOTHING",
-                new { jti, tenantId, expires = expiresAt.ToUnixTimeMilliseconds(), now }, cancellationToken: ct));
-            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM revoked_tokens WHERE expires_at < @now", new { now }, cancellationToken: ct));
-        }
+                new { jti, tenantId, expires = expiresAt.ToUnixTimeMilliseconds(), now }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM revoked_tokens WHERE expires_at < @now", new { now }, transaction, cancellationToken: ct));
+            return (0, true);
+        }, ct);
         await ReloadAsync(ct);
     }
 

@@ -65,12 +65,8 @@ public sealed class SigningKeyRing(Db db, MasterKeys masterKeys, TimeProvider cl
     /// <summary>Makes a new key the signing key; the previous ones verify for <paramref name="graceFor"/> more.</summary>
     public async Task<string> RotateAsync(TimeSpan graceFor, CancellationToken ct)
     {
-        await using (var connection = await db.OpenAsync(ct))
-        {
-            var until = (clock.GetUtcNow() + graceFor).ToUnixTimeMilliseconds();
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE signing_keys SET verify_until = @until WHERE verify_until IS NULL OR verify_until > @until", new { until }, cancellationToken: ct));
-        }
+        var until = (clock.GetUtcNow() + graceFor).ToUnixTimeMilliseconds();
+        await db.ExecuteAsync("UPDATE signing_keys SET verify_until = @until WHERE verify_until IS NULL OR verify_until > @until", new { until }, ct);
         var kid = await CreateKeyAsync(ct);
         await ReloadAsync(ct);
         return kid;
@@ -85,10 +81,9 @@ public sealed class SigningKeyRing(Db db, MasterKeys masterKeys, TimeProvider cl
         var y = Base64UrlEncoder.Encode(parameters.Q.Y);
         // RFC 7638 JWK thumbprint as the kid: stable, derived from the public key, unique per key.
         var kid = Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""")));
-        await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        await db.ExecuteAsync(
             "INSERT INTO signing_keys (kid, algorithm, public_x, public_y, private_key, created_at, verify_until) VALUES (@kid, @Algorithm, @x, @y, @sealedKey, @now, NULL)",
-            new { kid, Algorithm, x, y, sealedKey, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, cancellationToken: ct));
+            new { kid, Algorithm, x, y, sealedKey, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, ct);
         return kid;
     }
 

@@ -26,8 +26,7 @@ public sealed class JobStore(Db db)
     /// <summary>Inserts a new job; false when the tenant already has a job with its idempotency key.</summary>
     public async Task<bool> InsertAsync(IngestionJob job, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+        var inserted = await db.ExecuteAsync("""
             INSERT INTO ingestion_jobs (id, tenant_id, submitter, submitter_kind, submitter_role, submitter_scopes, status, format, content_type, sha256, size_bytes,
                 blob_key, master_key_id, idempotency_key, patient_identifier_system, patient_identifier_value, report_type, report_date, source,
                 created_at, updated_at, attempts, next_attempt_at, quarantined)
@@ -35,7 +34,7 @@ public sealed class JobStore(Db db)
                 @BlobKey, @MasterKeyId, @IdempotencyKey, @PatientIdentifierSystem, @PatientIdentifierValue, @ReportType, @ReportDate, @Source,
                 @CreatedAt, @UpdatedAt, 0, @NextAttemptAt, @Quarantined)
             ON CONFLICT DO NOTHING
-            """, job, cancellationToken: ct));
+            """, job, ct);
         return inserted == 1;
     }
 
@@ -72,29 +71,33 @@ public sealed class JobStore(Db db)
     /// <summary>Cancels a pending job. Null: no such job in the tenant; false: it is no longer pending.</summary>
     public async Task<bool?> CancelAsync(string tenantId, string id, long now, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE ingestion_jobs SET status = 'cancelled', updated_at = @now, finished_at = @now WHERE tenant_id = @tenantId AND id = @id AND status = 'pending'",
-            new { tenantId, id, now }, cancellationToken: ct));
-        if (changed == 1) return true;
-        var exists = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT id FROM ingestion_jobs WHERE tenant_id = @tenantId AND id = @id", new { tenantId, id }, cancellationToken: ct));
-        return exists is null ? null : false;
+        return await db.WriteAsync<bool?>(async (connection, transaction, ct) =>
+        {
+            var changed = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE ingestion_jobs SET status = 'cancelled', updated_at = @now, finished_at = @now WHERE tenant_id = @tenantId AND id = @id AND status = 'pending'",
+                new { tenantId, id, now }, transaction, cancellationToken: ct));
+            if (changed == 1) return (true, true);
+            var exists = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT id FROM ingestion_jobs WHERE tenant_id = @tenantId AND id = @id", new { tenantId, id }, transaction, cancellationToken: ct));
+            return (exists is null ? null : false, false);
+        }, ct);
     }
 
     /// <summary>An administrator sends a dead-lettered or failed job round again with fresh attempts.</summary>
     public async Task<bool?> RetryAsync(string tenantId, string id, long now, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE ingestion_jobs SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now, finished_at = NULL,
-                problem_code = NULL, problem_detail = NULL, lease_owner = NULL
-            WHERE tenant_id = @tenantId AND id = @id AND status IN ('dead-letter', 'failed') AND quarantined = 0
-            """, new { tenantId, id, now }, cancellationToken: ct));
-        if (changed == 1) return true;
-        var exists = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT id FROM ingestion_jobs WHERE tenant_id = @tenantId AND id = @id", new { tenantId, id }, cancellationToken: ct));
-        return exists is null ? null : false;
+        return await db.WriteAsync<bool?>(async (connection, transaction, ct) =>
+        {
+            var changed = await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE ingestion_jobs SET status = 'pending', attempts = 0, next_attempt_at = @now, updated_at = @now, finished_at = NULL,
+                    problem_code = NULL, problem_detail = NULL, lease_owner = NULL
+                WHERE tenant_id = @tenantId AND id = @id AND status IN ('dead-letter', 'failed') AND quarantined = 0
+                """, new { tenantId, id, now }, transaction, cancellationToken: ct));
+            if (changed == 1) return (true, true);
+            var exists = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT id FROM ingestion_jobs WHERE tenant_id = @tenantId AND id = @id", new { tenantId, id }, transaction, cancellationToken: ct));
+            return (exists is null ? null : false, false);
+        }, ct);
     }
 
     /// <summary>
@@ -106,14 +109,13 @@ public sealed class JobStore(Db db)
     public async Task<IngestionJob?> ClaimAsync(string owner, long now, TimeSpan lease, CancellationToken ct)
     {
         var skipLocked = db.Provider == DatabaseProvider.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<IngestionJob>(new CommandDefinition($"""
+        return await db.WriteAsync(async (connection, transaction, ct) => (await connection.QuerySingleOrDefaultAsync<IngestionJob>(new CommandDefinition($"""
             UPDATE ingestion_jobs SET status = 'in-progress', attempts = attempts + 1, lease_owner = @owner, next_attempt_at = @leaseUntil,
                 started_at = COALESCE(started_at, @now), updated_at = @now
             WHERE id IN (SELECT id FROM ingestion_jobs WHERE status IN ('pending', 'in-progress') AND next_attempt_at <= @now
                          ORDER BY next_attempt_at LIMIT 1 {skipLocked})
             RETURNING {Columns}
-            """, new { owner, now, leaseUntil = now + (long)lease.TotalMilliseconds }, cancellationToken: ct));
+            """, new { owner, now, leaseUntil = now + (long)lease.TotalMilliseconds }, transaction, cancellationToken: ct)), true), ct);
     }
 
     /// <summary>
@@ -122,10 +124,9 @@ public sealed class JobStore(Db db)
     /// </summary>
     public async Task<bool> RenewLeaseAsync(string id, string owner, long now, TimeSpan lease, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        return await db.ExecuteAsync(
             "UPDATE ingestion_jobs SET next_attempt_at = @leaseUntil WHERE id = @id AND lease_owner = @owner AND status = 'in-progress'",
-            new { id, owner, leaseUntil = now + (long)lease.TotalMilliseconds }, cancellationToken: ct)) == 1;
+            new { id, owner, leaseUntil = now + (long)lease.TotalMilliseconds }, ct) == 1;
     }
 
     /// <summary>Inside the store transaction that wrote the job's resources: marks it completed, if the lease is still ours.</summary>
@@ -143,22 +144,20 @@ public sealed class JobStore(Db db)
     /// <summary>Ends a job without resources (failed, quarantined, dead-letter), if the lease is still ours.</summary>
     public async Task<bool> FinishAsync(string id, string owner, string status, string code, string detail, bool quarantine, long now, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        return await db.ExecuteAsync("""
             UPDATE ingestion_jobs SET status = @status, problem_code = @code, problem_detail = @detail, quarantined = @quarantined,
                 finished_at = @now, updated_at = @now, lease_owner = NULL
             WHERE id = @id AND lease_owner = @owner AND status = 'in-progress'
-            """, new { id, owner, status, code, detail, quarantined = quarantine ? 1 : 0, now }, cancellationToken: ct)) == 1;
+            """, new { id, owner, status, code, detail, quarantined = quarantine ? 1 : 0, now }, ct) == 1;
     }
 
     /// <summary>After a transient failure: back to pending, due at <paramref name="next"/>, if the lease is still ours.</summary>
     public async Task<bool> RescheduleAsync(string id, string owner, string code, long next, long now, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        return await db.ExecuteAsync("""
             UPDATE ingestion_jobs SET status = 'pending', problem_code = @code, problem_detail = NULL, next_attempt_at = @next, updated_at = @now, lease_owner = NULL
             WHERE id = @id AND lease_owner = @owner AND status = 'in-progress'
-            """, new { id, owner, code, next, now }, cancellationToken: ct)) == 1;
+            """, new { id, owner, code, next, now }, ct) == 1;
     }
 
     /// <summary>One tenant's jobs waiting or running (its share of the queue, for its administrators).</summary>

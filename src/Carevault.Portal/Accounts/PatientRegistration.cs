@@ -26,11 +26,12 @@ public sealed class PatientRegistration(ResourceStore store, UserStore users)
             ["active"] = true,
             ["identifier"] = new JsonArray(new JsonObject { ["system"] = AccountSystem, ["value"] = user.Id }),
         };
+        var passwordHash = SignInService.HashPassword(password);
         User? linked = null;
         var created = await store.CreateAsync(tenantId, "Patient", Json(patient), ct, async (connection, transaction, written, token) =>
         {
             var candidate = user with { FhirUser = "Patient/" + written[0].Id };
-            if (!await users.InsertAsync(connection, transaction, candidate, password, token))
+            if (!await users.InsertAsync(connection, transaction, candidate, passwordHash, token))
                 return new RecordError(RecordErrorKind.PreconditionFailed, "conflict", "The username is taken.");
             linked = candidate;
             return null;

@@ -102,10 +102,7 @@ public sealed class CheckIns(ResourceStore store, SearchQueryParser parser, Time
         foreach (var resource in page.Resources)
         {
             using var document = JsonDocument.Parse(resource.Body);
-            var root = document.RootElement;
-            if (Instrument.All.FirstOrDefault(i => Text(root, "questionnaire") == i.Url) is not { } instrument || Time(root, "authored") is not { } when) continue;
-            if (TotalOf(root, instrument.TotalCode) is not { } score || score < 0 || score > instrument.MaxScore) continue;
-            results.Add(new CheckInResult(instrument.Title, when, score, instrument.BandOf(score).Name));
+            if (ResultOf(document.RootElement) is { } result) results.Add(result);
         }
         return results.OrderBy(r => r.When).ToList();
     }
@@ -140,6 +137,17 @@ public sealed class CheckIns(ResourceStore store, SearchQueryParser parser, Time
         foreach (var identifier in identifiers.EnumerateArray())
             if (Text(identifier, "system") == AlertSystem) return true;
         return false;
+    }
+
+    /// <summary>
+    /// A stored QuestionnaireResponse read as a check-in: one of our instruments, when it was answered, and its total
+    /// within the instrument's range. Null for any other response (the patient's record may hold others).
+    /// </summary>
+    public static CheckInResult? ResultOf(JsonElement response)
+    {
+        if (Instrument.All.FirstOrDefault(i => Text(response, "questionnaire") == i.Url) is not { } instrument || Time(response, "authored") is not { } when) return null;
+        if (TotalOf(response, instrument.TotalCode) is not { } score || score < 0 || score > instrument.MaxScore) return null;
+        return new CheckInResult(instrument.Title, when, score, instrument.BandOf(score).Name);
     }
 
     static int? TotalOf(JsonElement response, string totalCode)

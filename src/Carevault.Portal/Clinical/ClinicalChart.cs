@@ -7,6 +7,7 @@ using Carevault.Identity.People;
 using Carevault.Identity.Tenants;
 using Carevault.Portal.CheckIns;
 using Carevault.Portal.Records;
+using Carevault.Records.Access;
 using Carevault.Records.Search;
 using Carevault.Records.Store;
 using static Carevault.Portal.Records.FhirValues;
@@ -26,7 +27,7 @@ namespace Carevault.Portal.Clinical;
 /// change names the version the doctor read (If-Match), so a concurrent change is refused, never lost, and the store
 /// keeps every version. Another patient's or tenant's entry is "not found".
 /// </summary>
-public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser, TimeProvider clock)
+public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser, OwnershipRules authorship, TimeProvider clock)
 {
     public const int PatientPageSize = 20;
     public const int MaxNoteLength = 10_000;
@@ -94,7 +95,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
                 Status = Text(root, "docStatus"),
                 When = Time(root, "date"),
                 Author = AuthorDisplay(root, "author"),
-                Mine = me is not null && References(root, "author", "Practitioner/" + me),
+                Mine = me is not null && authorship.AuthoredBy("DocumentReference", root, me),
             }));
         var conditions = (await SearchAsync(caller, "Condition", patientId, [], ct))
             .Select(r => Entry(r, (root, e) => e with
@@ -103,7 +104,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
                 Status = Code(root, "clinicalStatus"),
                 When = Time(root, "recordedDate") ?? Time(root, "onsetDateTime"),
                 Author = AuthorDisplay(root, "recorder"),
-                Mine = me is not null && AuthoredBy("Condition", root, me),
+                Mine = me is not null && authorship.AuthoredBy("Condition", root, me),
             }));
         var allergies = (await SearchAsync(caller, "AllergyIntolerance", patientId, [], ct))
             .Select(r => Entry(r, (root, e) => e with
@@ -113,7 +114,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
                 Code = Text(root, "criticality"),
                 When = Time(root, "recordedDate") ?? Time(root, "onsetDateTime"),
                 Author = AuthorDisplay(root, "recorder"),
-                Mine = me is not null && AuthoredBy("AllergyIntolerance", root, me),
+                Mine = me is not null && authorship.AuthoredBy("AllergyIntolerance", root, me),
             }));
         var encounters = (await SearchAsync(caller, "Encounter", patientId, [], ct))
             .Select(r => Entry(r, (root, e) => e with
@@ -131,7 +132,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
                 Status = Text(root, "status"),
                 When = Time(root, "authoredOn"),
                 Author = AuthorDisplay(root, "requester"),
-                Mine = me is not null && AuthoredBy("MedicationRequest", root, me),
+                Mine = me is not null && authorship.AuthoredBy("MedicationRequest", root, me),
             }));
         var labs = (await SearchAsync(caller, "Observation", patientId, [new("category", "laboratory")], ct))
             .Select(r => PortalRecords.ToLabResult(Parse(r.Body)));
@@ -150,7 +151,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
             Encounters = Newest(encounters),
             Medications = Newest(medications),
             LabResults = labs.OrderByDescending(l => l.When).Take(ListSize).ToList(),
-            CheckIns = responses.Select(r => CheckInOf(Parse(r.Body))).OfType<CheckInResult>().OrderByDescending(c => c.When).Take(ListSize).ToList(),
+            CheckIns = responses.Select(r => CheckIns.CheckIns.ResultOf(Parse(r.Body))).OfType<CheckInResult>().OrderByDescending(c => c.When).Take(ListSize).ToList(),
         };
     }
 
@@ -334,7 +335,7 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
         if (read.Value is not { } stored) return notFound;
         var root = Parse(stored.Body);
         if (!References(root, type == "AllergyIntolerance" ? "patient" : "subject", "Patient/" + patientId)) return notFound;
-        var ownership = new Ownership { AuthoredByCaller = AuthoredBy(type, root, practitionerId) };
+        var ownership = new Ownership { AuthoredByCaller = authorship.AuthoredBy(type, root, practitionerId) };
         if (AccessPolicy.Clinical(caller, caller.TenantId, type, ClinicalAction.Update, ownership) != Access.Allowed)
         {
             var author = AuthorDisplay(root, AuthorProperty(type));
@@ -445,21 +446,6 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
         _ => "recorder",
     };
 
-    /// <summary>
-    /// The same authorship the FHIR API applies (Records' OwnershipRules: recorder or asserter, author or
-    /// authenticator, requester): the entry names the doctor's Practitioner there.
-    /// </summary>
-    static bool AuthoredBy(string type, JsonElement root, string practitionerId)
-    {
-        var me = "Practitioner/" + practitionerId;
-        return type switch
-        {
-            "DocumentReference" => References(root, "author", me) || References(root, "authenticator", me),
-            "MedicationRequest" => References(root, "requester", me),
-            _ => References(root, "recorder", me) || References(root, "asserter", me),
-        };
-    }
-
     /// <summary>True when the property (a Reference, or a list of them) references <paramref name="reference"/>.</summary>
     static bool References(JsonElement root, string property, string reference)
     {
@@ -518,23 +504,6 @@ public sealed class ClinicalChart(ResourceStore store, SearchQueryParser parser,
         foreach (var identifier in identifiers.EnumerateArray())
             if (Text(identifier, "system") == CheckIns.CheckIns.AlertSystem) return true;
         return false;
-    }
-
-    static CheckInResult? CheckInOf(JsonElement response)
-    {
-        if (Instrument.All.FirstOrDefault(i => Text(response, "questionnaire") == i.Url) is not { } instrument || Time(response, "authored") is not { } when) return null;
-        if (!response.TryGetProperty("item", out var groups) || groups.ValueKind != JsonValueKind.Array) return null;
-        foreach (var group in groups.EnumerateArray())
-        {
-            if (!group.TryGetProperty("item", out var items) || items.ValueKind != JsonValueKind.Array) continue;
-            foreach (var item in items.EnumerateArray())
-            {
-                if (Text(item, "linkId") != instrument.TotalCode || !item.TryGetProperty("answer", out var answers) || answers.ValueKind != JsonValueKind.Array || answers.GetArrayLength() == 0) continue;
-                if (answers[0].TryGetProperty("valueInteger", out var value) && value.TryGetInt32(out var total) && total >= 0 && total <= instrument.MaxScore)
-                    return new CheckInResult(instrument.Title, when, total, instrument.BandOf(total).Name);
-            }
-        }
-        return null;
     }
 
     static PatientSummary Summary(string id, JsonElement patient)

@@ -13,7 +13,7 @@ namespace Carevault.Records.Access;
 /// Searches use the same compartment parameters through the reference index (<c>SearchSql</c>), so a read and a search
 /// never disagree about what is in a compartment.
 /// </summary>
-internal sealed class OwnershipRules(FhirSpec spec)
+public sealed class OwnershipRules(FhirSpec spec)
 {
     /// <summary>
     /// Who wrote an entry, per type: the references that name the clinician responsible for it. Chosen from the R4

@@ -178,7 +178,6 @@ public sealed class BulkLoader
 
     async Task WriteAllAsync(string tenantId, ChannelReader<Prepared[]> batches, BulkLoadReport report, CancellationToken ct)
     {
-        await using var connection = await _db.OpenAsync(ct);
         await foreach (var batch in batches.ReadAllAsync(ct))
         {
             var good = new List<Prepared>(batch.Length);
@@ -193,12 +192,12 @@ public sealed class BulkLoader
                 else good.Add(item);
             }
             if (good.Count == 0) continue;
-            await using (var transaction = await connection.BeginTransactionAsync(ct))
+            await _db.WriteAsync(async (connection, transaction, ct) =>
             {
                 if (connection is NpgsqlConnection postgres) await CopyAsync(postgres, tenantId, good, ct);
                 else await InsertAsync((SqliteConnection)connection, (SqliteTransaction)transaction, tenantId, good, ct);
-                await transaction.CommitAsync(ct);
-            }
+                return (0, true);
+            }, ct);
             foreach (var item in good)
             {
                 report.Created++;
@@ -216,13 +215,17 @@ public sealed class BulkLoader
     async Task AnalyzeAsync(BulkLoadReport report, CancellationToken ct)
     {
         if (report.Created == 0) return;
-        await using var connection = await _db.OpenAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandTimeout = 600;
-        command.CommandText = _db.Provider == DatabaseProvider.Postgres
-            ? "ANALYZE fhir_resources, fhir_history, " + string.Join(", ", IndexTables)
-            : "PRAGMA analysis_limit=2000; PRAGMA optimize=0x10002;";
-        await command.ExecuteNonQueryAsync(ct);
+        await _db.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandTimeout = 600;
+            command.CommandText = _db.Provider == DatabaseProvider.Postgres
+                ? "ANALYZE fhir_resources, fhir_history, " + string.Join(", ", IndexTables)
+                : "PRAGMA analysis_limit=2000; PRAGMA optimize=0x10002;";
+            await command.ExecuteNonQueryAsync(ct);
+            return (0, true);
+        }, ct);
     }
 
     static readonly string[] IndexTables = ["fhir_idx_token", "fhir_idx_string", "fhir_idx_date", "fhir_idx_reference", "fhir_idx_quantity", "fhir_idx_uri"];

@@ -21,24 +21,23 @@ public sealed class BootstrapAdmin(Db db, TimeProvider clock)
     /// <summary>Returns the new credential on the first start, null on every later one.</summary>
     public async Task<Credential?> EnsureAsync(CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var won = await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO system_state (key, value) VALUES ('bootstrap', @now) ON CONFLICT (key) DO NOTHING",
-            new { now = now.ToString(System.Globalization.CultureInfo.InvariantCulture) }, transaction, cancellationToken: ct));
-        if (won == 0) return null;
-
         var password = RandomNumberGenerator.GetString(Alphabet, 24);
         var hash = SignInService.HashPassword(password);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO tenants (id, name, created_at) VALUES (@SystemTenantId, 'Carevault operators', @now)",
-            new { SystemTenantId, now }, transaction, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at) VALUES (@id, @SystemTenantId, @Username, @hash, 'admin', 'active', @now)",
-            new { id = Guid.CreateVersion7().ToString("N"), SystemTenantId, Username, hash, now }, transaction, cancellationToken: ct));
-        await transaction.CommitAsync(ct);
-        return new Credential(SystemTenantId, Username, password);
+        return await db.WriteAsync<Credential?>(async (connection, transaction, ct) =>
+        {
+            var won = await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO system_state (key, value) VALUES ('bootstrap', @now) ON CONFLICT (key) DO NOTHING",
+                new { now = now.ToString(System.Globalization.CultureInfo.InvariantCulture) }, transaction, cancellationToken: ct));
+            if (won == 0) return (null, false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO tenants (id, name, created_at) VALUES (@SystemTenantId, 'Carevault operators', @now)",
+                new { SystemTenantId, now }, transaction, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO users (id, tenant_id, username, password_hash, role, status, created_at) VALUES (@id, @SystemTenantId, @Username, @hash, 'admin', 'active', @now)",
+                new { id = Guid.CreateVersion7().ToString("N"), SystemTenantId, Username, hash, now }, transaction, cancellationToken: ct));
+            return (new Credential(SystemTenantId, Username, password), true);
+        }, ct);
     }
 
     /// <summary>Writes the credential straight to the console, not through logging, so no log sink keeps it.</summary>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using Carevault.Storage.Keys;
 using Npgsql;
@@ -14,6 +15,7 @@ public sealed class Db : IAsyncDisposable
     readonly NpgsqlDataSource? _postgres;
     readonly string? _sqliteConnectionString;
     readonly string _sqlitePragmas;
+    readonly string _sqliteWriterPragmas;
     readonly GroupCommit? _groupCommit;
 
     /// <summary>SQLite transactions committed by the group writer (tests observe batching through it).</summary>
@@ -32,7 +34,7 @@ public sealed class Db : IAsyncDisposable
             // picks this pool's series by it.
             PoolName = "carevault-" + Guid.NewGuid().ToString("N")[..12];
             _postgres = new NpgsqlDataSourceBuilder(connectionString) { Name = PoolName }.Build();
-            _sqlitePragmas = "";
+            _sqlitePragmas = _sqliteWriterPragmas = "";
         }
         else
         {
@@ -51,7 +53,11 @@ public sealed class Db : IAsyncDisposable
             SqliteEngine.EnsureLoaded();
             if (path is not null) CreateOwnerOnlyFile(path);
             var sync = synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-            _sqlitePragmas = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutMs};";
+            var common = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutMs};";
+            // Every write goes through the group writer (WriteAsync): a connection opened for reading refuses writes,
+            // so a write that bypasses the writer fails at once instead of starving behind it (see decision 0003).
+            _sqlitePragmas = common + " PRAGMA query_only=1;";
+            _sqliteWriterPragmas = common + " PRAGMA query_only=0;";
             _groupCommit = new GroupCommit(this);
         }
     }
@@ -92,14 +98,16 @@ public sealed class Db : IAsyncDisposable
     /// Runs <paramref name="work"/> in a write transaction and keeps its writes when it returns <c>Commit</c> true
     /// (false, or an exception, undoes them); the value is returned once the writes are durable. On SQLite the work
     /// joins a group commit (one transaction and one fsync for every unit waiting; each unit in its own savepoint), so
-    /// it must not wait for another write of this database. On PostgreSQL it is a transaction of its own.
+    /// it must not wait for another write of this database, should not do slow work while it holds the lock, and sees
+    /// none of the caller's async-local state (it runs on the writer's loop: capture what it needs). On PostgreSQL it is
+    /// a transaction of its own. Every write goes through here (decision 0003).
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<(T Value, bool Commit)>> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
         if (_groupCommit is not null) return await _groupCommit.RunAsync(work, ct);
 
-        await using var connection = await OpenAsync(ct);
+        await using var connection = await OpenAsync(writer: true, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (value, commit) = await work(connection, transaction, ct);
         if (commit) await transaction.CommitAsync(ct);
@@ -107,8 +115,21 @@ public sealed class Db : IAsyncDisposable
         return value;
     }
 
-    /// <summary>Opens a connection; the caller disposes it (which returns it to the pool).</summary>
-    public async ValueTask<DbConnection> OpenAsync(CancellationToken ct)
+    /// <summary>
+    /// Runs one statement as a write (through <see cref="WriteAsync{T}"/>) and returns the rows it changed.
+    /// </summary>
+    public Task<int> ExecuteAsync(string sql, object? parameters, CancellationToken ct) =>
+        WriteAsync(async (connection, transaction, token) =>
+            (await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: token)), true), ct);
+
+    /// <summary>
+    /// Opens a connection for reading; the caller disposes it (which returns it to the pool). On SQLite it refuses
+    /// writes: those go through <see cref="WriteAsync{T}"/>.
+    /// </summary>
+    public ValueTask<DbConnection> OpenAsync(CancellationToken ct) => OpenAsync(writer: false, ct);
+
+    /// <summary>A connection that may write: the group writer's, migrations' and maintenance's.</summary>
+    internal async ValueTask<DbConnection> OpenAsync(bool writer, CancellationToken ct)
     {
         if (_postgres is not null) return Counted(await _postgres.OpenConnectionAsync(ct));
 
@@ -117,7 +138,7 @@ public sealed class Db : IAsyncDisposable
         {
             await connection.OpenAsync(ct);
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = _sqlitePragmas;
+            pragma.CommandText = writer ? _sqliteWriterPragmas : _sqlitePragmas;
             await pragma.ExecuteNonQueryAsync(ct);
             return Counted(connection);
         }

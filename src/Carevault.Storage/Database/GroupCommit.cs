@@ -20,7 +20,11 @@ sealed class GroupCommit : IAsyncDisposable
     readonly Channel<IUnit> _queue = Channel.CreateUnbounded<IUnit>(new UnboundedChannelOptions { SingleReader = true });
     readonly Lazy<Task> _loop;
 
-    public GroupCommit(Db db) => _loop = new(() => Task.Run(() => new GroupCommitLoop(db).RunAsync(_queue.Reader)));
+    public GroupCommit(Db db) => _loop = new(() =>
+    {
+        // The loop must not inherit the first caller's ambient (async-local) state: a unit sees only what it captured.
+        using (ExecutionContext.SuppressFlow()) return Task.Run(() => new GroupCommitLoop(db).RunAsync(_queue.Reader));
+    });
 
     internal interface IUnit
     {
@@ -90,7 +94,7 @@ sealed class GroupCommitLoop(Db db)
             try
             {
                 // Not cancellable: the transaction belongs to many callers.
-                await using var connection = await db.OpenAsync(CancellationToken.None);
+                await using var connection = await db.OpenAsync(writer: true, CancellationToken.None);
                 await using var transaction = await connection.BeginTransactionAsync();
                 var held = System.Diagnostics.Stopwatch.StartNew();
                 while (ran.Count < GroupCommit.MaxBatch && (ran.Count == 0 || held.Elapsed < MaxHold) && queue.TryRead(out var unit))

@@ -62,12 +62,8 @@ public sealed class BlobTableRewrapper(Db db, EncryptedBlobStore blobs, string t
                 ct.ThrowIfCancellationRequested();
                 var result = await blobs.RewrapAsync(row.BlobKey, ring, ct);
                 // A row whose blob is gone has nothing wrapped by any key: it no longer holds the old key back.
-                await using (var connection = await db.OpenAsync(ct))
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        $"UPDATE {table} SET {keyIdColumn} = @keyId WHERE {idColumn} = @id",
-                        new { keyId = result?.KeyId ?? ring.Active.Id, id = row.Id }, cancellationToken: ct));
-                }
+                await db.ExecuteAsync($"UPDATE {table} SET {keyIdColumn} = @keyId WHERE {idColumn} = @id",
+                    new { keyId = result?.KeyId ?? ring.Active.Id, id = row.Id }, ct);
                 count += new RewrapCount(1, result is { Rewritten: true } ? 1 : 0, result is null ? 1 : 0);
                 after = row.Id;
             }
@@ -117,10 +113,8 @@ public sealed class SealedColumnRewrapper(Db db, string table, string idColumn, 
                 var rewrapped = new byte[row.Value.Length];
                 header.Rewrap(ring).Bytes.CopyTo(rewrapped);
                 row.Value.AsSpan(BlobFormat.HeaderSize).CopyTo(rewrapped.AsSpan(BlobFormat.HeaderSize));
-                await using var connection = await db.OpenAsync(ct);
-                var changed = await connection.ExecuteAsync(new CommandDefinition(
-                    $"UPDATE {table} SET {column} = @rewrapped WHERE {idColumn} = @id AND {column} = @old",
-                    new { rewrapped, id = row.Id, old = row.Value }, cancellationToken: ct));
+                var changed = await db.ExecuteAsync($"UPDATE {table} SET {column} = @rewrapped WHERE {idColumn} = @id AND {column} = @old",
+                    new { rewrapped, id = row.Id, old = row.Value }, ct);
                 if (changed == 1) count += new RewrapCount(0, 1, 0);
             }
         }

@@ -70,7 +70,8 @@ public sealed partial class Migrator(Db db, ILogger<Migrator> logger)
     /// <summary>Applies every pending migration; returns the versions applied by this call.</summary>
     public async Task<IReadOnlyList<int>> MigrateAsync(TimeProvider clock, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
+        // Before any server work starts, so no group writer is running yet: migrations hold their own write connection.
+        await using var connection = await db.OpenAsync(writer: true, ct);
         if (db.Provider == DatabaseProvider.Postgres)
         {
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = PostgresLockKey }, cancellationToken: ct));

@@ -37,9 +37,9 @@ public sealed class AuditCliTests : IDisposable
             await using (var reader = await command.ExecuteReaderAsync())
                 while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
             Assert.Equal(["admin cli: tenants create operator", "admin cli: clients create operator"], rows);
-            command.CommandText = "UPDATE audit_records SET detail = 'cli: clients list' WHERE tenant_id = 'st-judes' AND seq = 2";
-            await command.ExecuteNonQueryAsync();
         }
+        await using (var db = TestDatabase.OpenDataFolder(_dataDirectory))
+            await db.ExecuteAsync("UPDATE audit_records SET detail = 'cli: clients list' WHERE tenant_id = 'st-judes' AND seq = 2", null, default);
 
         var broken = await CarevaultProcess.RunAsync(["audit", "verify", "--tenant", "st-judes", .. data]);
 

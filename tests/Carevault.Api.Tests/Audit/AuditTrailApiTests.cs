@@ -204,8 +204,7 @@ public sealed class AuditTrailApiTests
         using var client = app.CreateClient();
         var token = await s.Hospital.GetTokenAsync(client);
         var id = await AuditSession.CreatePatientAsync(client, token, "Unrecorded");
-        await using (var connection = await app.Services.GetRequiredService<Db>().OpenAsync(default))
-            await connection.ExecuteAsync("DROP TABLE audit_entities");
+        await app.Services.GetRequiredService<Db>().ExecuteAsync("DROP TABLE audit_entities", null, default);
 
         var response = await client.SendAsync(Hospital.Get($"/fhir/Patient/{id}", token));
 
@@ -222,8 +221,7 @@ public sealed class AuditTrailApiTests
         using var client = app.CreateClient();
         var token = await s.Hospital.GetTokenAsync(client);
         var db = app.Services.GetRequiredService<Db>();
-        await using (var connection = await db.OpenAsync(default))
-            await connection.ExecuteAsync("DROP TABLE audit_entities");
+        await db.ExecuteAsync("DROP TABLE audit_entities", null, default);
 
         var create = Hospital.Get("/fhir/Patient", token);
         create.Method = HttpMethod.Post;

@@ -40,11 +40,7 @@ public sealed class AuditedWriteTests
         return await connection.ExecuteScalarAsync<long>(sql, parameters);
     }
 
-    static async Task ExecuteAsync(CarevaultApp app, string sql)
-    {
-        await using var connection = await app.Services.GetRequiredService<Db>().OpenAsync(default);
-        await connection.ExecuteAsync(sql);
-    }
+    static Task<int> ExecuteAsync(CarevaultApp app, string sql) => app.Services.GetRequiredService<Db>().ExecuteAsync(sql, null, default);
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]

@@ -30,21 +30,10 @@ public sealed class OutboxTests
         var db = app.Services.GetRequiredService<Db>();
         var email = new OutgoingEmail { TenantId = tenant, Kind = "test", Recipient = "ada@example.org", Subject = "Hello", Body = "Private body 12345" };
 
-        await using (var connection = await db.OpenAsync(default))
-        {
-            await using var rolledBack = await connection.BeginTransactionAsync();
-            await outbox.EnqueueAsync(rolledBack, email, default);
-            await rolledBack.RollbackAsync();
-        }
+        await db.WriteAsync(async (_, rolledBack, ct) => (await outbox.EnqueueAsync(rolledBack, email, ct), false), default);
         Assert.Empty(await Mail.RowsAsync(app, tenant));
 
-        string id;
-        await using (var connection = await db.OpenAsync(default))
-        {
-            await using var committed = await connection.BeginTransactionAsync();
-            id = await outbox.EnqueueAsync(committed, email, default);
-            await committed.CommitAsync();
-        }
+        var id = await db.WriteAsync(async (_, committed, ct) => (await outbox.EnqueueAsync(committed, email, ct), true), default);
         var row = Assert.Single(await Mail.RowsAsync(app, tenant));
         Assert.Equal(id, row.Id);
         Assert.Equal(tenant, row.TenantId);
@@ -274,12 +263,9 @@ static class Mail
 
     public static async Task<string> EnqueueAsync(CarevaultApp app, string tenant, string recipient, string subject, string body)
     {
-        await using var connection = await app.Services.GetRequiredService<Db>().OpenAsync(default);
-        await using var transaction = await connection.BeginTransactionAsync();
-        var id = await app.Services.GetRequiredService<EmailOutbox>().EnqueueAsync(transaction,
-            new OutgoingEmail { TenantId = tenant, Kind = "test", Recipient = recipient, Subject = subject, Body = body }, default);
-        await transaction.CommitAsync();
-        return id;
+        var outbox = app.Services.GetRequiredService<EmailOutbox>();
+        return await app.Services.GetRequiredService<Db>().WriteAsync(async (_, transaction, ct) => (await outbox.EnqueueAsync(transaction,
+            new OutgoingEmail { TenantId = tenant, Kind = "test", Recipient = recipient, Subject = subject, Body = body }, ct), true), default);
     }
 
     public static async Task<IReadOnlyList<Row>> RowsAsync(CarevaultApp app, string tenant)

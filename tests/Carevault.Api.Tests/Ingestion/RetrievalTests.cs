@@ -50,8 +50,7 @@ public sealed class RetrievalTests(IngestionApps apps) : IClassFixture<Ingestion
         var app = await apps.IdleAsync(provider);
         var (_, _, http) = await app.NewHospitalAsync();
         var jobId = await IngestionApp.SubmitAsync(http, IngestionApp.Utf8(Reports.Hl7), "application/hl7-v2");
-        await using (var connection = await app.Services.GetRequiredService<Db>().OpenAsync(default))
-            await connection.ExecuteAsync("UPDATE ingestion_jobs SET sha256 = @bad WHERE id = @jobId", new { bad = new string('0', 64), jobId });
+        await app.Services.GetRequiredService<Db>().ExecuteAsync("UPDATE ingestion_jobs SET sha256 = @bad WHERE id = @jobId", new { bad = new string('0', 64), jobId }, default);
 
         await Assert.ThrowsAnyAsync<Exception>(async () =>
         {

@@ -78,9 +78,9 @@ public sealed class PortalAdminTests
         if (problem is not null)
         {
             // The store's own way to record why a job ended: claim-free, as an operator's fix-up would be in a test.
-            await using var connection = await app.Services.GetRequiredService<Carevault.Storage.Database.Db>().OpenAsync(default);
-            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE ingestion_jobs SET problem_code = @problem, problem_detail = 'The file failed every attempt.', attempts = 5 WHERE id = @id",
-                new { problem, id = job.Id });
+            await app.Services.GetRequiredService<Carevault.Storage.Database.Db>().ExecuteAsync(
+                "UPDATE ingestion_jobs SET problem_code = @problem, problem_detail = 'The file failed every attempt.', attempts = 5 WHERE id = @id",
+                new { problem, id = job.Id }, default);
         }
         return job;
     }

@@ -63,8 +63,7 @@ public sealed class PortalAuditTests
         var (tenant, _, _) = await PatientAsync(app);
         using var browser = PortalBrowser.Open(app);
         (await browser.SignInAsync(tenant, "pat", Password)).Dispose();
-        await using (var connection = await app.Services.GetRequiredService<Db>().OpenAsync(default))
-            await connection.ExecuteAsync("DROP TABLE audit_entities");
+        await app.Services.GetRequiredService<Db>().ExecuteAsync("DROP TABLE audit_entities", null, default);
 
         var (status, html) = await browser.GetAsync("/my-record");
 

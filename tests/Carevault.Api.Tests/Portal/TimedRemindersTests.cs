@@ -47,18 +47,16 @@ public sealed class TimedRemindersTests
         var tenant = "h-" + Guid.NewGuid().ToString("N")[..12];
         await app.Services.GetRequiredService<TenantStore>().CreateAsync(tenant, "Hospital", default);
         var sender = app.Services.GetRequiredService<OutboxSender>();
-        string later, now;
-        await using (var connection = await app.Services.GetRequiredService<Db>().OpenAsync(default))
+        var outbox = app.Services.GetRequiredService<EmailOutbox>();
+        var (later, now) = await app.Services.GetRequiredService<Db>().WriteAsync(async (_, transaction, ct) =>
         {
-            await using var transaction = await connection.BeginTransactionAsync();
-            var outbox = app.Services.GetRequiredService<EmailOutbox>();
-            later = await outbox.EnqueueAsync(transaction, new OutgoingEmail
+            var later = await outbox.EnqueueAsync(transaction, new OutgoingEmail
             {
                 TenantId = tenant, Kind = "test", Recipient = "ada@example.org", Subject = "Later", Body = "b", NotBefore = Now.AddHours(2),
-            }, default);
-            now = await outbox.EnqueueAsync(transaction, new OutgoingEmail { TenantId = tenant, Kind = "test", Recipient = "ada@example.org", Subject = "Now", Body = "b" }, default);
-            await transaction.CommitAsync();
-        }
+            }, ct);
+            var now = await outbox.EnqueueAsync(transaction, new OutgoingEmail { TenantId = tenant, Kind = "test", Recipient = "ada@example.org", Subject = "Now", Body = "b" }, ct);
+            return ((later, now), true);
+        }, default);
 
         await sender.SendDueAsync(default);
         var first = await RowsAsync(app, tenant);

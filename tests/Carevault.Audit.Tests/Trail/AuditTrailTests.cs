@@ -58,22 +58,14 @@ public sealed class AuditTrailTests
         var tenant = AuditHarness.Tenant();
         await h.Trail.AppendAsync(h.Record(tenant), default);
 
-        await using (var connection = await h.Db.OpenAsync(default))
-        {
-            await using var transaction = await connection.BeginTransactionAsync();
-            await h.Trail.AppendAsync(connection, transaction, h.Record(tenant, action: "create"), default);
-            await transaction.RollbackAsync();
-        }
+        await h.Db.WriteAsync(async (connection, transaction, ct) =>
+            (await h.Trail.AppendAsync(connection, transaction, h.Record(tenant, action: "create"), ct), false), default);
         Assert.Null(await h.Reader.FindAsync(tenant, 2, default));
         Assert.True((await h.VerifyAsync(tenant)).IsIntact);
 
-        await using (var connection = await h.Db.OpenAsync(default))
-        {
-            await using var transaction = await connection.BeginTransactionAsync();
-            var joined = await h.Trail.AppendAsync(connection, transaction, h.Record(tenant, action: "create"), default);
-            await transaction.CommitAsync();
-            Assert.Equal(2, joined.Seq);
-        }
+        var joined = await h.Db.WriteAsync(async (connection, transaction, ct) =>
+            (await h.Trail.AppendAsync(connection, transaction, h.Record(tenant, action: "create"), ct), true), default);
+        Assert.Equal(2, joined.Seq);
         var verdict = await h.VerifyAsync(tenant);
         Assert.True(verdict.IsIntact, verdict.Problem);
         Assert.Equal(2, verdict.Records);

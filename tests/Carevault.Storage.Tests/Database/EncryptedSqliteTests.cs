@@ -35,8 +35,7 @@ public sealed class EncryptedSqliteTests : IDisposable
 
     static async Task WriteNameAsync(Db db)
     {
-        await using var connection = await db.OpenAsync(default);
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS people (name TEXT); INSERT INTO people VALUES (@name)", new { name = Name });
+        await db.ExecuteAsync("CREATE TABLE IF NOT EXISTS people (name TEXT); INSERT INTO people VALUES (@name)", new { name = Name }, default);
     }
 
     void AssertNoPlaintextInTheFolder()

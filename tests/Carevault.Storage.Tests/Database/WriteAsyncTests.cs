@@ -14,8 +14,7 @@ public sealed class WriteAsyncTests
     {
         var database = await TestDatabase.CreateAsync(provider);
         var db = database.OpenDb();
-        await using var connection = await db.OpenAsync(default);
-        await connection.ExecuteAsync("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+        await db.ExecuteAsync("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)", null, default);
         return (database, db);
     }
 
@@ -97,5 +96,54 @@ public sealed class WriteAsyncTests
 
         Assert.Contains("wait for itself", error.Message, StringComparison.Ordinal);
         Assert.Empty(await IdsAsync(db));
+    }
+
+    [Fact]
+    public async Task OpenAsync_OnSqlite_GivesAConnectionThatRefusesWrites_SoEveryWriteGoesThroughTheWriter()
+    {
+        var (database, db) = await OpenAsync(DatabaseProvider.Sqlite);
+        await using var _ = database;
+        await using var __ = db;
+
+        await using (var connection = await db.OpenAsync(default))
+        {
+            var error = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => connection.ExecuteAsync("INSERT INTO notes (id, text) VALUES (1, 'n')"));
+            Assert.Equal(8, error.SqliteErrorCode); // SQLITE_READONLY: "attempt to write a readonly database"
+        }
+        Assert.Equal(1, await db.ExecuteAsync("INSERT INTO notes (id, text) VALUES (2, 'n')", null, default));
+        Assert.Equal([2], await IdsAsync(db));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task WriteAsync_ASteadyStreamOfWrites_DoesNotStarveOneThatArrivesLate(DatabaseProvider provider)
+    {
+        // Before every write went through the writer, a statement on its own connection polled for SQLite's lock
+        // while the writer loop took it back between batches, and gave up after the busy timeout.
+        var (database, db) = await OpenAsync(provider);
+        await using var _ = database;
+        await using var __ = db;
+        using var flood = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var next = 1000;
+        var writers = Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            var written = 0;
+            while (!flood.IsCancellationRequested)
+            {
+                await InsertAsync(db, Interlocked.Increment(ref next), commit: true);
+                written++;
+            }
+            return written;
+        })).ToList();
+        while (Volatile.Read(ref next) < 1200) await Task.Delay(10);
+
+        var late = await db.ExecuteAsync("INSERT INTO notes (id, text) VALUES (1, 'late')", null, default);
+        var floodStillRunning = !flood.IsCancellationRequested;
+        await flood.CancelAsync();
+        var floodWrites = (await Task.WhenAll(writers)).Sum();
+
+        Assert.Equal(1, late);
+        Assert.True(floodStillRunning, "the late write finished only once the stream of writes had stopped");
+        Assert.Equal(floodWrites + 1, (await IdsAsync(db)).Count);
     }
 }

@@ -150,11 +150,10 @@ public abstract class MasterKeyRotationTests
             fixture.Blobs = new EncryptedBlobStore(inner, () => keys.Ring);
             fixture.Db = fixture._database.OpenDb();
             var blobType = provider == DatabaseProvider.Postgres ? "BYTEA" : "BLOB";
-            await using var connection = await fixture.Db.OpenAsync(default);
-            await connection.ExecuteAsync($"""
+            await fixture.Db.ExecuteAsync($"""
                 CREATE TABLE test_blobs (id TEXT NOT NULL PRIMARY KEY, blob_key TEXT NOT NULL, master_key_id TEXT NOT NULL);
                 CREATE TABLE test_sealed (id TEXT NOT NULL PRIMARY KEY, secret {blobType});
-                """);
+                """, null, default);
             return fixture;
         }
 
@@ -167,14 +166,13 @@ public abstract class MasterKeyRotationTests
         public async Task<Dictionary<string, byte[]>> WriteBlobsAsync()
         {
             var originals = new Dictionary<string, byte[]>();
-            await using var connection = await Db.OpenAsync(default);
             for (int i = 0; i < Sizes.Length; i++)
             {
                 var key = $"tenant-a/report-{i}";
                 var bytes = BlobTestData.RandomBytes(Sizes[i], seed: 100 + i);
                 var written = await Blobs.WriteAsync(key, new MemoryStream(bytes), default);
-                await connection.ExecuteAsync("INSERT INTO test_blobs (id, blob_key, master_key_id) VALUES (@id, @key, @keyId)",
-                    new { id = $"job-{i}", key, keyId = written.MasterKeyId });
+                await Db.ExecuteAsync("INSERT INTO test_blobs (id, blob_key, master_key_id) VALUES (@id, @key, @keyId)",
+                    new { id = $"job-{i}", key, keyId = written.MasterKeyId }, default);
                 originals[key] = bytes;
             }
             return originals;
@@ -183,8 +181,7 @@ public abstract class MasterKeyRotationTests
         public async Task<byte[]> SealAsync(string id, byte[] secret)
         {
             var sealedValue = await Keys.SealAsync(secret, default);
-            await using var connection = await Db.OpenAsync(default);
-            await connection.ExecuteAsync("INSERT INTO test_sealed (id, secret) VALUES (@id, @sealedValue)", new { id, sealedValue });
+            await Db.ExecuteAsync("INSERT INTO test_sealed (id, secret) VALUES (@id, @sealedValue)", new { id, sealedValue }, default);
             return sealedValue;
         }
 

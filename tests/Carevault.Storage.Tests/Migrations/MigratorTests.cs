@@ -71,8 +71,7 @@ public sealed class MigratorTests
         await using var db = database.OpenDb();
         var migrator = new Migrator(db, NullLogger<Migrator>.Instance);
         await migrator.MigrateAsync(TimeProvider.System, default);
-        await using (var connection = await db.OpenAsync(default))
-            await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+        await db.ExecuteAsync("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1", null, default);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => migrator.MigrateAsync(TimeProvider.System, default));
 
