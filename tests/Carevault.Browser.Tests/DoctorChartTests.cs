@@ -25,6 +25,57 @@ public sealed class DoctorChartTests(ChromiumFixture chromium)
         return created.Value!.Id;
     }
 
+    async Task<IPage> SignedInAsync(PortalHost host, string tenant, string username, string landing, int width = 1280)
+    {
+        var context = await chromium.Browser.NewContextAsync(new() { BaseURL = host.Address, ViewportSize = new() { Width = width, Height = 900 } });
+        context.SetDefaultTimeout((float)Wait.TotalMilliseconds);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByLabel("Organisation", new() { Exact = true }).FillAsync(tenant);
+        await page.GetByLabel("Username", new() { Exact = true }).FillAsync(username);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(new Regex(landing + "$"));
+        return page;
+    }
+
+    [Fact]
+    public async Task Patient_AnswersAPhq9_WithItem9Positive_SeesCrisisResourcesAtOnce_AndHerDoctorSeesTheAlert()
+    {
+        await using var host = await PortalHost.StartAsync(DatabaseProvider.Sqlite);
+        var tenant = "h-" + Guid.NewGuid().ToString("N")[..12];
+        await host.Get<TenantStore>().CreateAsync(tenant, "St Elsewhere", default);
+        var ada = await CreateAsync(host, tenant, """{"resourceType":"Practitioner","name":[{"family":"Okafor","given":["Ada"]}]}""");
+        var patient = await CreateAsync(host, tenant, """{"resourceType":"Patient","name":[{"family":"Nwosu","given":["Amara"]}],"birthDate":"1990-06-15"}""");
+        await host.Get<UserStore>().CreateAsync(tenant, "amara", Password, Roles.Patient, null, "Patient/" + patient, default);
+        await host.Get<UserStore>().CreateAsync(tenant, "dr.okafor", Password, Roles.Doctor, null, "Practitioner/" + ada, default);
+        var page = await SignedInAsync(host, tenant, "amara", "/my-record", width: 360);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Check-in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/check-in$"));
+        Assert.Equal(0, await page.GetByRole(AriaRole.Alert).CountAsync());
+        int[] answers = [1, 1, 1, 1, 0, 1, 0, 0, 2]; // item 9 ("better off dead or of hurting yourself"): more than half the days
+        for (var q = 0; q < answers.Length; q++) await page.Locator($"#phq-9-q{q + 1}-{answers[q]}").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Submit PHQ-9", Exact = true }).ClickAsync();
+
+        var crisis = page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "You do not have to face this alone" });
+        await crisis.WaitForAsync();
+        Assert.Contains("988", await crisis.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Your PHQ-9 score: 7 of 27 (mild)", await page.GetByRole(AriaRole.Status).Filter(new() { HasText = "score" }).InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("phq", page.Url, StringComparison.OrdinalIgnoreCase);
+        await Screenshots.SaveAsync(page, "patient-check-in-crisis-360px");
+        await page.Context.CloseAsync();
+
+        var doctor = await SignedInAsync(host, tenant, "dr.okafor", "/today");
+        var alerts = await doctor.Locator("section[aria-labelledby=alerts]").InnerTextAsync();
+        Assert.Contains("Amara Nwosu", alerts, StringComparison.Ordinal);
+        Assert.Contains("PHQ-9 item 9 positive", alerts, StringComparison.Ordinal);
+        await doctor.GetByRole(AriaRole.Button, new() { Name = "Open the chart of Amara Nwosu" }).ClickAsync();
+        await doctor.GetByRole(AriaRole.Heading, new() { Name = "Chart: Amara Nwosu", Level = 1 }).WaitForAsync();
+        Assert.Contains("PHQ-9", await doctor.Locator("section[aria-labelledby=chart-alerts]").InnerTextAsync(), StringComparison.Ordinal);
+        await doctor.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Doctor_SeesTheCheckInAlert_OpensTheChart_WritesANote_Prescribes_AndCannotChangeAnotherDoctorsNote()
     {

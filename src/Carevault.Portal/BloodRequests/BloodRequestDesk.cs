@@ -149,7 +149,10 @@ public sealed partial class BloodRequestDesk(ResourceStore store, SearchQueryPar
         return responses.OrderBy(r => r.When).ToList();
     }
 
-    /// <summary>Closes an open request (status completed); it leaves every dashboard.</summary>
+    /// <summary>
+    /// Closes an open request (status completed); it leaves every dashboard, and the donor emails not yet sent are
+    /// withdrawn with it (one already claimed by the sender may still go out).
+    /// </summary>
     public async Task<DeskResult> CloseAsync(CallerContext caller, string requestId, BeforeCommit? audit, CancellationToken ct)
     {
         if (!MayManage(caller)) return DeskResult.Refused("Only staff, doctors and administrators can close blood requests.", 403);
@@ -158,7 +161,12 @@ public sealed partial class BloodRequestDesk(ResourceStore store, SearchQueryPar
         if (!view.Open) return DeskResult.Refused("That blood request is already closed.", 409);
         var body = JsonNode.Parse(request.Body)!.AsObject();
         body["status"] = "completed";
-        var result = await store.TransactionAsync(caller.TenantId, [new TransactionWrite("PUT", "CommunicationRequest", request.Id, Json(body), request.VersionId)], ct, audit);
+        var result = await store.TransactionAsync(caller.TenantId, [new TransactionWrite("PUT", "CommunicationRequest", request.Id, Json(body), request.VersionId)], ct,
+            async (connection, transaction, written, token) =>
+            {
+                await EmailOutbox.WithdrawAsync(transaction, caller.TenantId, Kind, "CommunicationRequest/" + request.Id, token);
+                return audit is null ? null : await audit(connection, transaction, written, token);
+            });
         if (result.Error is { Kind: RecordErrorKind.PreconditionFailed }) return DeskResult.Refused("The request changed while you were looking at it. Please check it and try again.", 409);
         if (result.Error is { } error) throw new InvalidOperationException("Closing the blood request failed: " + error.Message);
         await PublishAsync(caller.TenantId, "closed", view with { Open = false }, ct);

@@ -161,6 +161,24 @@ public sealed class PortalBloodRequestsTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Close_WithdrawsTheDonorEmailsNotYetSent(DatabaseProvider provider)
+    {
+        // The sender polls once at start and then not for an hour: the request's emails wait in the outbox.
+        await using var app = await CarevaultApp.StartAsync(provider, new Dictionary<string, string?> { ["Email:Outbox:PollIntervalSeconds"] = "3600" });
+        var clinic = await ClinicAsync(app);
+        using var staff = await clinic.SignInAsync("staff");
+        (await staff.SubmitAsync("/blood-requests", "broadcast", Request(group: "O-", site: "Ward 4"))).Dispose();
+        var requestId = Assert.Single(await clinic.SearchAsync("CommunicationRequest")).GetProperty("id").GetString()!;
+        Assert.NotEmpty(await clinic.MailAsync());
+
+        using var closed = await staff.SubmitAsync("/blood-requests", "close", new Dictionary<string, string> { ["Answer.RequestId"] = requestId });
+
+        Assert.Contains("The request is closed", await closed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await clinic.MailAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Broadcast_WithBadInputOrWithoutToken_StoresNothing_AndSaysWhy(DatabaseProvider provider)
     {
         await using var app = await CarevaultApp.StartAsync(provider);
