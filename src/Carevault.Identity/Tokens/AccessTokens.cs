@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Carevault.Identity.Scopes;
@@ -26,7 +27,20 @@ public sealed record IssuedToken(string AccessToken, TimeSpan Lifetime, ScopeSet
 public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations, TokenOptions options, TimeProvider clock)
 {
     static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most this many validated tokens are remembered (a few MB); past it the expired ones go, then all.</summary>
+    internal const int MaxValidated = 10_000;
+
     readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false, MapInboundClaims = false };
+
+    /// <summary>
+    /// Tokens whose signature and claims were already checked, by the SHA-256 of the token: the ECDSA verification and
+    /// claim parsing (about 190 µs) run once per token instead of once per request. A hit is still refused once the
+    /// token expires, when it is revoked, or when its signing key no longer verifies (a rotation's grace ended).
+    /// </summary>
+    readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+
+    sealed record Validated(Claim[] Claims, string Kid, string Jti, DateTime NotBefore, DateTime Expires);
 
     public Task<IssuedToken> IssueForClientAsync(string tenantId, string clientId, ScopeSet scopes, TimeSpan lifetime, CancellationToken ct) =>
         IssueAsync(tenantId, clientId, clientId, "client", role: null, scopes, lifetime, ct);
@@ -71,6 +85,19 @@ public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations
     /// <summary>Validates signature (ES256 only, known kid), issuer, audience, expiry, not-before, and that it is not revoked.</summary>
     public async Task<ClaimsIdentity?> ValidateAsync(string token, string authenticationType, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(token);
+        var digest = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+        if (_validated.TryGetValue(digest, out var known))
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (!(known.NotBefore - ClockSkew <= now && now < known.Expires + ClockSkew))
+            {
+                _validated.TryRemove(digest, out _);
+                return null;
+            }
+            if (await keys.FindAsync(known.Kid, ct) is null || await revocations.IsRevokedAsync(known.Jti, ct)) return null;
+            return new ClaimsIdentity(known.Claims, authenticationType, JwtRegisteredClaimNames.Sub, CarevaultClaims.Role);
+        }
         if (!_handler.CanReadToken(token)) return null;
         JsonWebToken jwt;
         try
@@ -106,6 +133,20 @@ public sealed class AccessTokens(SigningKeyRing keys, RevocationList revocations
         });
         if (!result.IsValid) return null;
         var jti = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Jti)?.Value;
-        return jti is not null && !await revocations.IsRevokedAsync(jti, ct) ? result.ClaimsIdentity : null;
+        if (jti is null || await revocations.IsRevokedAsync(jti, ct)) return null;
+        Remember(digest, new Validated([.. result.ClaimsIdentity.Claims], jwt.Kid, jti, jwt.ValidFrom, jwt.ValidTo));
+        return result.ClaimsIdentity;
+    }
+
+    void Remember(string digest, Validated validated)
+    {
+        if (_validated.Count >= MaxValidated)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            foreach (var (key, value) in _validated)
+                if (value.Expires + ClockSkew <= now) _validated.TryRemove(key, out _);
+            if (_validated.Count >= MaxValidated) _validated.Clear();
+        }
+        _validated[digest] = validated;
     }
 }

@@ -124,6 +124,22 @@ public sealed class BearerTokenTests
     }
 
     [Fact]
+    public async Task ATokenAlreadyValidated_IsRefused_OnceItsSigningKeyNoLongerVerifies()
+    {
+        await using var app = await CarevaultApp.StartAsync(DatabaseProvider.Sqlite);
+        using var client = app.CreateClient();
+        var hospital = await Hospital.CreateAsync(app);
+        var token = await hospital.GetTokenAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Hospital.Get("/api/me", token))).StatusCode);
+
+        // A rotation without grace: tokens signed with the old key stop working at once.
+        await app.Services.GetRequiredService<SigningKeyRing>().RotateAsync(TimeSpan.Zero, default);
+
+        await AssertRejectedAsync(client, token);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Hospital.Get("/api/me", await hospital.GetTokenAsync(client)))).StatusCode);
+    }
+
+    [Fact]
     public async Task RotatedClientSecret_OldSecretStopsWorking()
     {
         await using var app = await CarevaultApp.StartAsync(DatabaseProvider.Sqlite);
