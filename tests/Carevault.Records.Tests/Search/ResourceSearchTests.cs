@@ -68,6 +68,37 @@ public sealed class ResourceSearchTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
+    public async Task Search_DrivenByAReference_AppliesEveryOtherCriterion_OnceEach_WithPagesTotalsAndSort(DatabaseProvider provider)
+    {
+        var (h, tenant, ids) = await SeedAsync(provider);
+        await using var _ = h;
+        // Named twice as performer: two reference index rows for one resource, which must still come back once.
+        var twice = (await h.CreateAsync(tenant, """
+            {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+             "subject":{"reference":"Patient/p1"},"effectiveDateTime":"2018-05-01","performer":[{"reference":"Practitioner/d1"},{"reference":"Practitioner/d1"}],
+             "valueQuantity":{"value":90,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}
+            """)).Id;
+
+        Assert.Equal([ids[0], twice], await Ids(h, tenant, "Observation", "patient=p1&code=29463-7"));
+        Assert.Equal([twice], await Ids(h, tenant, "Observation", "patient=p1&code=http%3A%2F%2Floinc.org%7C29463-7&date=ge2017-06-01"));
+        Assert.Equal([ids[2]], await Ids(h, tenant, "Observation", "subject=Patient/p1&status=amended&value-quantity=gt100"));
+        Assert.Equal([ids[2]], await Ids(h, tenant, "Observation", "patient=p1&status:not=final,preliminary&code=8302-2,29463-7&date=lt2018-01-01&status=final,amended"));
+        Assert.Empty(await Ids(h, tenant, "Observation", "patient=p2&code=8302-2"));
+        Assert.Equal([twice], await Ids(h, tenant, "Observation", "performer=Practitioner/d1"));
+        Assert.Equal([twice], await Ids(h, tenant, "Observation", "performer=Practitioner/d1&patient=p1&value-quantity=90"));
+        Assert.Equal([ids[0], ids[2], twice], await Ids(h, tenant, "Observation", "patient=p1,p9"));
+        Assert.Equal(3, (await h.SearchAsync(tenant, "Observation", "patient=p1&_total=accurate")).Total);
+        Assert.Equal(2, (await h.SearchAsync(tenant, "Observation", "patient=p1&code=29463-7&_total=accurate")).Total);
+        Assert.Equal([twice, ids[2], ids[0]], await Ids(h, tenant, "Observation", "patient=p1&_sort=-date"));
+        Assert.Empty(await Ids(h, StoreHarness.Tenant(), "Observation", "patient=p1&code=29463-7"));
+
+        var first = await h.SearchAsync(tenant, "Observation", "patient=p1&_count=2");
+        Assert.Equal([ids[0], ids[2]], first.Resources.Select(r => r.Id));
+        Assert.NotNull(first.NextAfter);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Backends), MemberType = typeof(TestDatabase))]
     public async Task Search_ByReferenceAndQuantity_MatchesTargets(DatabaseProvider provider)
     {
         var (h, tenant, ids) = await SeedAsync(provider);
