@@ -30,31 +30,23 @@ public sealed partial class SearchSql
         sql._parameters.Add("tenant", tenantId);
         sql._parameters.Add("type", query.ResourceType);
         var where = new StringBuilder("r.tenant_id = @tenant AND r.resource_type = @type AND r.deleted = 0");
-        var from = "fhir_resources r";
+        // A reference to specific resources (patient=…, subject=…, encounter=…) matches a handful of rows: its IN list
+        // drives (each id looked up by primary key, in id order), and every other simple criterion is probed per
+        // candidate through its table's owner index (tenant, type, resource id, param). As IN lists too, each would be
+        // materialised in full first — a date range alone can hold a quarter of the table (decision 0007).
         var driver = Driver(query.Criteria);
-        if (driver is not null)
-        {
-            // A reference to one resource (patient=…, subject=…, encounter=…) matches a handful of rows: those drive,
-            // each looked up by primary key, and every other simple criterion is probed per candidate through its
-            // table's owner index. Left to themselves, SQLite's planner scanned the type's rows in id order (for the
-            // ORDER BY … LIMIT) and materialised each IN list — a date range alone can hold a quarter of the table.
-            // CROSS JOIN fixes SQLite's loop order; PostgreSQL plans the same SQL with its statistics.
-            from = $"(SELECT DISTINCT resource_id FROM fhir_idx_reference WHERE tenant_id = @tenant AND resource_type = @type AND param = {sql.Add(driver.Code)}"
-                + $" AND ({string.Join(" OR ", driver.Values.Select(v => "(" + sql.ValueCondition(driver, v) + ")"))})) m CROSS JOIN fhir_resources r";
-            where.Append(" AND r.id = m.resource_id");
-        }
         foreach (var criterion in query.Criteria)
         {
-            if (ReferenceEquals(criterion, driver)) continue;
-            where.Append(" AND ").Append(driver is not null && IsSimple(criterion) ? sql.Probe(criterion) : sql.Criterion(criterion, "r", "@type"));
+            var probe = driver is not null && !ReferenceEquals(criterion, driver) && IsSimple(criterion);
+            where.Append(" AND ").Append(probe ? sql.Probe(criterion) : sql.Criterion(criterion, "r", "@type"));
         }
         foreach (var patientId in query.PatientCompartments) where.Append(" AND ").Append(sql.InPatientCompartment(query.ResourceType, patientId));
-        sql.CountSql = $"SELECT COUNT(*) FROM {from} WHERE " + where;
+        sql.CountSql = "SELECT COUNT(*) FROM fhir_resources r WHERE " + where;
         sql._parameters.Add("limit", query.Count + 1);
         if (query.Sort.Count == 0)
         {
             if (query.After is not null) where.Append(" AND r.id > ").Append(sql.Add(query.After));
-            sql.PageSql = $"SELECT r.id AS Id, r.version_id AS VersionId, r.last_updated AS LastUpdated, r.deleted AS Deleted, r.body AS Body FROM {from} WHERE "
+            sql.PageSql = "SELECT r.id AS Id, r.version_id AS VersionId, r.last_updated AS LastUpdated, r.deleted AS Deleted, r.body AS Body FROM fhir_resources r WHERE "
                 + where + " ORDER BY r.id LIMIT @limit";
             return sql;
         }
@@ -71,7 +63,7 @@ public sealed partial class SearchSql
             order.Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(key.Descending ? " DESC, " : ", ");
         }
         var inner = "SELECT r.id AS Id, r.version_id AS VersionId, r.last_updated AS LastUpdated, r.deleted AS Deleted, r.body AS Body" + columns
-            + $" FROM {from} WHERE " + where;
+            + " FROM fhir_resources r WHERE " + where;
         var keyset = query.SortAfter is { } after ? " WHERE " + sql.Keyset(query.Sort, after) : "";
         sql.PageSql = "SELECT * FROM (" + inner + ") q" + keyset + " ORDER BY " + order + "q.Id LIMIT @limit";
         return sql;
