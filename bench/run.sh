@@ -63,7 +63,7 @@ done
 log() { printf '\n== %s\n' "$*"; }
 source "$root/build/postgres.sh"
 
-work=""; server_pid=""; PG_DIR=""
+work=""; server_pid=""; PG_DIR=""; export_src=""
 cleanup() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -72,6 +72,7 @@ cleanup() {
   fi
   pg_stop
   [[ -n "$work" ]] && rm -rf "$work"
+  [[ -n "$export_src" ]] && rm -rf "$export_src"
   return 0
 }
 trap cleanup EXIT
@@ -90,14 +91,16 @@ start_postgres() {
 build_load() {
   local src=$root
   if ((committed)); then
-    src=$(mktemp -d /tmp/carevault-bench-src.XXXXXX)
+    # Kept until the run ends: a built (not published) server finds the portal's files in the source tree.
+    src=$(mktemp -d /tmp/carevault-bench-src.XXXXXX); export_src=$src
     log "exporting $(git rev-parse --short HEAD) (git archive) to build the server from it"
-    git archive HEAD src Directory.Build.props Directory.Packages.props global.json | tar -x -C "$src"
+    git archive HEAD src build Directory.Build.props Directory.Packages.props global.json | tar -x -C "$src"
+    # The SQLCipher library is built once per clone (build/sqlcipher.sh); the export reuses this clone's.
+    [[ -f "$root/artifacts/native/libcarevault-sqlcipher.so" ]] && mkdir -p "$src/artifacts/native" && cp "$root/artifacts/native/libcarevault-sqlcipher.so" "$src/artifacts/native/"
   fi
   log "building Release (server, load generator) into bench/.artifacts"
   dotnet build "$src/src/Carevault.Server/Carevault.Server.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q
   if ((committed)); then
-    rm -rf "$src"
     echo "$(git rev-parse --short HEAD) (built from git archive HEAD)" >"$artifacts/server-source.txt"
   else
     echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted src changes in the work tree')" >"$artifacts/server-source.txt"
