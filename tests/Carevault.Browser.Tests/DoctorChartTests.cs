@@ -92,16 +92,7 @@ public sealed class DoctorChartTests(ChromiumFixture chromium)
         Assert.True(outcome.Crisis);
         var berg = new CallerContext(tenant, "dr.berg", "user", ScopeSet.Empty, Roles.Doctor, "Practitioner/" + ben);
         Assert.True((await host.Get<ClinicalChart>().WriteNoteAsync(berg, patient, new NoteInput("Dr Berg's assessment.", null), null, default)).Ok);
-        var context = await chromium.Browser.NewContextAsync(new() { BaseURL = host.Address, ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout((float)Wait.TotalMilliseconds);
-        var page = await context.NewPageAsync();
-
-        await page.GotoAsync("/login");
-        await page.GetByLabel("Organisation", new() { Exact = true }).FillAsync(tenant);
-        await page.GetByLabel("Username", new() { Exact = true }).FillAsync("dr.okafor");
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/today$"));
+        var page = await SignedInAsync(host, tenant, "dr.okafor", "/today");
         var alerts = page.Locator("section[aria-labelledby=alerts]");
         Assert.Contains("Amara Nwosu", await alerts.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("PHQ-9 item 9 positive", await alerts.InnerTextAsync(), StringComparison.Ordinal);
@@ -157,6 +148,6 @@ public sealed class DoctorChartTests(ChromiumFixture chromium)
         await page.GetByText("You can only change entries you wrote.").WaitForAsync();
         Assert.Equal(0, await page.GetByRole(AriaRole.Heading, new() { Name = "Change your note" }).CountAsync());
         Assert.Equal(1, (await host.Get<ResourceStore>().ReadAsync(tenant, "DocumentReference", bergNote.Id, default)).Value!.VersionId);
-        await context.CloseAsync();
+        await page.Context.CloseAsync();
     }
 }
