@@ -11,7 +11,10 @@ public sealed record IngestionOptions
     /// <summary>Largest upload accepted (413 beyond).</summary>
     public long MaxUploadBytes { get; init; } = 1024L * 1024 * 1024;
 
-    /// <summary>Largest original a worker loads for processing; bigger ones fail their job (the original stays).</summary>
+    /// <summary>
+    /// Largest original a worker loads for processing (bigger ones fail their job; the original stays), and the most
+    /// that all worker loops of the process hold in memory together (<see cref="Jobs.ByteBudget"/>).
+    /// </summary>
     public long MaxProcessingBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>Attempts (claims) of a job before it goes to the dead letters.</summary>
@@ -20,8 +23,8 @@ public sealed record IngestionOptions
     /// <summary>
     /// Concurrent worker loops in this process; 0 disables processing here (upload-only instance). A job spends most
     /// of its time waiting for commits, which the group writer shares among the loops waiting together: small HL7 jobs
-    /// ran at 98 jobs/s with 2 loops, 123 with 8, 176 with 16 and 156 with 64 (docs/performance.md). Each loop may hold
-    /// one file of up to <see cref="MaxProcessingBytes"/> in memory.
+    /// ran at 98 jobs/s with 2 loops, 123 with 8, 176 with 16 and 156 with 64 (docs/performance.md). Together the loops
+    /// hold at most <see cref="MaxProcessingBytes"/> of files in memory.
     /// </summary>
     public int Workers { get; init; } = DefaultWorkers;
 

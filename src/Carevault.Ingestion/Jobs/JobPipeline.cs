@@ -29,6 +29,7 @@ public sealed partial class JobPipeline
     readonly ConsentCheck _consent;
     readonly Dictionary<ReportFormat, IReportProcessor> _processors;
     readonly IngestionOptions _options;
+    readonly ByteBudget _memory;
     readonly IngestionMetrics _metrics;
     readonly TimeProvider _clock;
     readonly ILogger<JobPipeline> _logger;
@@ -42,6 +43,7 @@ public sealed partial class JobPipeline
         _consent = consent;
         _processors = processors.ToDictionary(p => p.Format);
         _options = options;
+        _memory = new ByteBudget(options.MaxProcessingBytes);
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
@@ -132,6 +134,8 @@ public sealed partial class JobPipeline
     {
         if (job.SizeBytes > _options.MaxProcessingBytes)
             return await FinishAsync(job, owner, JobStatus.Failed, "too-large-to-process", $"The file is larger than the {_options.MaxProcessingBytes} bytes a worker processes; the original is kept.", false);
+        // The worker loops together hold at most MaxProcessingBytes of files: a burst of large files waits its turn.
+        using var reserved = await _memory.ReserveAsync(job.SizeBytes, ct);
         var content = await LoadAsync(job, ct);
         if (content is null)
             return await FinishAsync(job, owner, JobStatus.DeadLetter, "original-missing", "The stored original is missing.", false);
