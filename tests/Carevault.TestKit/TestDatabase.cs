@@ -76,12 +76,17 @@ public sealed class TestDatabase : IAsyncDisposable
         return Db.Open(settings, MasterKeys.From(configuration, settings));
     }
 
-    /// <summary>Configuration values that point a Carevault server at this database.</summary>
+    /// <summary>
+    /// Configuration values that point a Carevault server at this database. Two ingestion worker loops, not the
+    /// default 16: the tests run many servers at once against one PostgreSQL (max_connections 300), and each loop
+    /// claims on its own connection. A test that needs more loops says so.
+    /// </summary>
     public Dictionary<string, string?> Settings() => new()
     {
         ["DataDirectory"] = Directory,
         ["Database:Provider"] = Provider.ToString(),
         ["Database:ConnectionString"] = ConnectionString,
+        ["Ingestion:Workers"] = "2",
     };
 
     public async ValueTask DisposeAsync()
