@@ -21,7 +21,7 @@ namespace Carevault.Api.Tests.Portal;
 /// </summary>
 public sealed class PortalAppointmentsTests
 {
-    const string Password = "a long enough passphrase";
+    const string Password = PortalTestData.Password;
 
     /// <summary>08:00 UTC on a fixed day: the doctor publishes for the next day.</summary>
     static readonly DateTimeOffset Now = new(2030, 3, 4, 8, 0, 0, TimeSpan.Zero);
@@ -30,31 +30,13 @@ public sealed class PortalAppointmentsTests
     {
         public ResourceStore Store => App.Services.GetRequiredService<ResourceStore>();
 
-        public async Task<List<JsonElement>> SearchAsync(string type, params (string Name, string Value)[] criteria)
-        {
-            var query = App.Services.GetRequiredService<SearchQueryParser>()
-                .Parse(type, criteria.Select(c => new KeyValuePair<string, string>(c.Name, c.Value)).Append(new("_count", "100")), strict: true);
-            Assert.Null(query.Error);
-            var page = await Store.SearchAsync(Tenant, query.Value!, default);
-            return page.Resources.Select(r => JsonDocument.Parse(r.Body).RootElement.Clone()).ToList();
-        }
+        public Task<List<JsonElement>> SearchAsync(string type, params (string Name, string Value)[] criteria) =>
+            PortalTestData.SearchAsync(App, Tenant, type, criteria);
 
-        public async Task<PortalBrowser> SignInAsync(string username)
-        {
-            var browser = PortalBrowser.Open(App);
-            using var response = await browser.SignInAsync(Tenant, username, Password);
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            return browser;
-        }
+        public Task<PortalBrowser> SignInAsync(string username) => PortalTestData.SignInAsync(App, Tenant, username);
     }
 
-    static async Task<string> CreateAsync(ResourceStore store, string tenant, string json)
-    {
-        var type = JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString()!;
-        var created = await store.CreateAsync(tenant, type, Encoding.UTF8.GetBytes(json), default);
-        Assert.True(created.IsSuccess, created.Error?.Message);
-        return created.Value!.Id;
-    }
+    static Task<string> CreateAsync(ResourceStore store, string tenant, string json) => PortalTestData.CreateAsync(store, tenant, json);
 
     static async Task<Clinic> ClinicAsync(CarevaultApp app)
     {

@@ -23,28 +23,16 @@ namespace Carevault.Api.Tests.Portal;
 /// </summary>
 public sealed class PortalBloodRequestsTests
 {
-    const string Password = "a long enough passphrase";
+    const string Password = PortalTestData.Password;
 
     internal sealed record Clinic(CarevaultApp App, string Tenant, string OrganizationId, Dictionary<string, string> Patients, Dictionary<string, string> Users)
     {
         public ResourceStore Store => App.Services.GetRequiredService<ResourceStore>();
 
-        public async Task<List<JsonElement>> SearchAsync(string type, params (string Name, string Value)[] criteria)
-        {
-            var query = App.Services.GetRequiredService<SearchQueryParser>()
-                .Parse(type, criteria.Select(c => new KeyValuePair<string, string>(c.Name, c.Value)).Append(new("_count", "100")), strict: true);
-            Assert.Null(query.Error);
-            var page = await Store.SearchAsync(Tenant, query.Value!, default);
-            return page.Resources.Select(r => JsonDocument.Parse(r.Body).RootElement.Clone()).ToList();
-        }
+        public Task<List<JsonElement>> SearchAsync(string type, params (string Name, string Value)[] criteria) =>
+            PortalTestData.SearchAsync(App, Tenant, type, criteria);
 
-        public async Task<PortalBrowser> SignInAsync(string username)
-        {
-            var browser = PortalBrowser.Open(App);
-            using var response = await browser.SignInAsync(Tenant, username, Password);
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            return browser;
-        }
+        public Task<PortalBrowser> SignInAsync(string username) => PortalTestData.SignInAsync(App, Tenant, username);
 
         public CallerContext Caller(string username, string role) =>
             new(Tenant, Users[username], "user", ScopeSet.Empty, role, Patients.TryGetValue(username, out var patient) ? "Patient/" + patient : null);
@@ -58,13 +46,7 @@ public sealed class PortalBloodRequestsTests
         }
     }
 
-    static async Task<string> CreateAsync(ResourceStore store, string tenant, string json)
-    {
-        var type = JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString()!;
-        var created = await store.CreateAsync(tenant, type, Encoding.UTF8.GetBytes(json), default);
-        Assert.True(created.IsSuccess, created.Error?.Message);
-        return created.Value!.Id;
-    }
+    static Task<string> CreateAsync(ResourceStore store, string tenant, string json) => PortalTestData.CreateAsync(store, tenant, json);
 
     static string GroupObservation(string patientId, string snomed, string when = "2029-01-01T00:00:00Z") => $$$"""
         {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"882-1"}]},

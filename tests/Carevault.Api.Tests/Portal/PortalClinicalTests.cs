@@ -20,39 +20,21 @@ namespace Carevault.Api.Tests.Portal;
 /// </summary>
 public sealed partial class PortalClinicalTests
 {
-    const string Password = "a long enough passphrase";
+    const string Password = PortalTestData.Password;
 
     internal sealed record Clinic(CarevaultApp App, string Tenant, string DoctorA, string DoctorB, string PatientA, string PatientB, string Encounter)
     {
         public ResourceStore Store => App.Services.GetRequiredService<ResourceStore>();
 
-        public async Task<List<JsonElement>> SearchAsync(string type, params (string Name, string Value)[] criteria)
-        {
-            var query = App.Services.GetRequiredService<SearchQueryParser>()
-                .Parse(type, criteria.Select(c => new KeyValuePair<string, string>(c.Name, c.Value)).Append(new("_count", "100")), strict: true);
-            Assert.Null(query.Error);
-            var page = await Store.SearchAsync(Tenant, query.Value!, default);
-            return page.Resources.Select(r => JsonDocument.Parse(r.Body).RootElement.Clone()).ToList();
-        }
+        public Task<List<JsonElement>> SearchAsync(string type, params (string Name, string Value)[] criteria) =>
+            PortalTestData.SearchAsync(App, Tenant, type, criteria);
 
         public async Task<StoredResource> ReadAsync(string type, string id) => (await Store.ReadAsync(Tenant, type, id, default)).Value!;
 
-        public async Task<PortalBrowser> SignInAsync(string username)
-        {
-            var browser = PortalBrowser.Open(App);
-            using var response = await browser.SignInAsync(Tenant, username, Password);
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            return browser;
-        }
+        public Task<PortalBrowser> SignInAsync(string username) => PortalTestData.SignInAsync(App, Tenant, username);
     }
 
-    internal static async Task<string> CreateAsync(ResourceStore store, string tenant, string json)
-    {
-        var type = JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString()!;
-        var created = await store.CreateAsync(tenant, type, Encoding.UTF8.GetBytes(json), default);
-        Assert.True(created.IsSuccess, created.Error?.Message);
-        return created.Value!.Id;
-    }
+    internal static Task<string> CreateAsync(ResourceStore store, string tenant, string json) => PortalTestData.CreateAsync(store, tenant, json);
 
     internal static async Task<Clinic> ClinicAsync(CarevaultApp app)
     {
